@@ -1,0 +1,51 @@
+# Shared by the scripts: the repo root, the pinned Azurite, and starting/stopping it by PID.
+# shellcheck shell=bash
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+AZURITE_DIR="$ROOT/tools/azurite"
+AZURITE_BIN="$AZURITE_DIR/node_modules/.bin/azurite"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# The well-known Azurite account key (public, emulator only) and a connection string for given ports.
+azurite_connection() { # blob queue table
+  printf 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:%s/devstoreaccount1;QueueEndpoint=http://127.0.0.1:%s/devstoreaccount1;TableEndpoint=http://127.0.0.1:%s/devstoreaccount1;' "$1" "$2" "$3"
+}
+
+ensure_azurite() {
+  if [ ! -x "$AZURITE_BIN" ]; then
+    log "installing Azurite (pinned in tools/azurite/package-lock.json)"
+    (cd "$AZURITE_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_azurite BLOB QUEUE TABLE LOCATION|"" LOGFILE -> sets AZURITE_PID
+# LOCATION empty = in memory. --skipApiVersionCheck: the current SDKs send newer API versions than 3.37 knows.
+start_azurite() {
+  local blob=$1 queue=$2 table=$3 location=$4 logfile=$5 mode
+  for p in "$blob" "$queue" "$table"; do
+    if port_open "$p"; then log "port $p is already in use (another Azurite?)"; return 1; fi
+  done
+  if [ -n "$location" ]; then mkdir -p "$location"; mode=(--location "$location"); else mode=(--inMemoryPersistence); fi
+  "$AZURITE_BIN" --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+    --blobPort "$blob" --queuePort "$queue" --tablePort "$table" \
+    "${mode[@]}" --skipApiVersionCheck --loose --silent --disableTelemetry >"$logfile" 2>&1 &
+  AZURITE_PID=$!
+  for _ in $(seq 1 400); do
+    if ! kill -0 "$AZURITE_PID" 2>/dev/null; then log "Azurite exited:"; cat "$logfile" >&2; return 1; fi
+    if port_open "$blob" && port_open "$queue" && port_open "$table"; then return 0; fi
+    sleep 0.05
+  done
+  log "Azurite did not open its ports in 20 s"; return 1
+}
+
+# SIGINT stops Azurite in ~2 s (SIGTERM waits for keep-alive sockets); wait for the PID so ports are free again.
+stop_pid() {
+  local pid=$1 signal=${2:-INT}
+  [ -n "$pid" ] || return 0
+  kill -"$signal" "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+  kill -9 "$pid" 2>/dev/null || true
+}

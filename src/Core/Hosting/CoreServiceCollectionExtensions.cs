@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using TaskScheduler.Core.Storage;
+using TaskScheduler.Core.Tasks;
+
+namespace TaskScheduler.Core.Hosting;
+
+/// <summary>One call per host wires everything Core provides, identically in the Functions app and SelfHost.</summary>
+public static class CoreServiceCollectionExtensions
+{
+    public static IServiceCollection AddSchedulerCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>()
+            .BindConfiguration(StorageOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        var connection = StorageConnection.FromConfiguration(configuration);
+        services.AddSingleton(connection.CreateTableServiceClient());
+        services.AddSingleton(connection.CreateQueueServiceClient());
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SchedulerStorage>();
+        services.AddSingleton<TaskIndex>();
+        services.AddSingleton<TaskRepository>();
+        services.AddSingleton<TaskService>();
+        services.AddHostedService<StorageInitializer>();
+        return services;
+    }
+}

@@ -1,0 +1,26 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
+
+namespace TaskScheduler.Core.Storage;
+
+/// <summary>The API's table and queue clients (singletons), with the configured name prefix applied.</summary>
+public sealed class SchedulerStorage(TableServiceClient tables, QueueServiceClient queues, IOptions<StorageOptions> options)
+{
+    private readonly string _prefix = options.Value.StoragePrefix;
+
+    public string Prefix => _prefix;
+
+    public TableClient Table(string name) => tables.GetTableClient(_prefix + name);
+
+    public QueueClient Queue(string name) => queues.GetQueueClient(_prefix + name);
+
+    /// <summary>Creates every table the API uses; idempotent, run once at start.</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var name in TableNames.All)
+        {
+            await Table(name).CreateIfNotExistsAsync(cancellationToken);
+        }
+    }
+}

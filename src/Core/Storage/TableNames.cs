@@ -1,0 +1,16 @@
+namespace TaskScheduler.Core.Storage;
+
+/// <summary>The API's tables (names before the <see cref="StorageOptions.StoragePrefix"/>).</summary>
+public static class TableNames
+{
+    /// <summary>One row per task: PartitionKey = task id.</summary>
+    public const string Tasks = "tasks";
+
+    /// <summary>Sorted index rows and sharded counters, one partition per status (and per tag and status).</summary>
+    public const string TaskIndex = "taskindex";
+
+    /// <summary>Dependency edges, reversed: PartitionKey = the dependency, RowKey = the task that waits for it.</summary>
+    public const string Dependents = "dependents";
+
+    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents];
+}

@@ -1,0 +1,263 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using TaskScheduler.Core.Tasks;
+
+namespace TaskScheduler.Core.Storage;
+
+/// <summary>
+/// Keeps the <c>taskindex</c> table in step with the tasks table, and answers lists from it.
+/// <para>Writes: the difference between a task's old and new index rows, one entity-group transaction per touched
+/// partition, carrying that partition's counter change. Counters are sharded (16 per partition) and each process
+/// caches the ETag of the shards it wrote, so the common case is one storage call per partition; a lost race (412)
+/// re-reads the shard and tries again.</para>
+/// <para>Index rows are written after the task row. Counter deltas commute, so concurrent writers converge; a row
+/// left behind by an out-of-order or interrupted write is recognised on read (it no longer matches its task) and
+/// skipped.</para>
+/// </summary>
+public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskIndex> logger)
+{
+    private const int Shards = 16;
+    private const int MaxAttempts = 8;
+
+    private readonly TableClient _table = storage.Table(TableNames.TaskIndex);
+    private readonly ConcurrentDictionary<(string Partition, int Shard), ShardState> _shards = new();
+
+    /// <summary>Applies the change from <paramref name="before"/> to <paramref name="after"/> (either may be null).</summary>
+    public async Task ApplyAsync(TaskItem? before, TaskItem? after, CancellationToken cancellationToken)
+    {
+        var oldRows = before is null ? [] : TaskIndexKeys.Rows(before).ToHashSet();
+        var newRows = after is null ? [] : TaskIndexKeys.Rows(after).ToHashSet();
+        var oldPartitions = before is null ? [] : TaskIndexKeys.Partitions(before).ToHashSet(StringComparer.Ordinal);
+        var newPartitions = after is null ? [] : TaskIndexKeys.Partitions(after).ToHashSet(StringComparer.Ordinal);
+
+        var work = oldPartitions.Union(newPartitions).Select(partition => new PartitionChange(
+            partition,
+            oldRows.Where(r => r.PartitionKey == partition && !newRows.Contains(r)).Select(r => r.RowKey).ToList(),
+            newRows.Where(r => r.PartitionKey == partition && !oldRows.Contains(r)).Select(r => r.RowKey).ToList(),
+            (newPartitions.Contains(partition) ? 1 : 0) - (oldPartitions.Contains(partition) ? 1 : 0)))
+            .Where(change => change.Deletes.Count > 0 || change.Inserts.Count > 0 || change.CounterDelta != 0);
+
+        await Task.WhenAll(work.Select(change => ApplyPartitionAsync(change, cancellationToken)));
+    }
+
+    /// <summary>
+    /// The ids of one page, in order, and the total. Reads only the partitions the filters name, and from each only
+    /// the first <c>page * limit</c> keys of the requested order (keys only), then merges.
+    /// </summary>
+    public async Task<(IReadOnlyList<(string Partition, string RowKey)> Rows, long Total)> ListAsync(TaskListQuery query, CancellationToken cancellationToken)
+    {
+        var partitions = TaskIndexKeys.PartitionsFor(query.Status, query.Tag);
+        var totals = await Task.WhenAll(partitions.Select(p => CountAsync(p, cancellationToken)));
+        var total = totals.Sum();
+        if (query.Page.Skip >= total)
+        {
+            return ([], total);
+        }
+
+        var need = query.Page.Skip + query.Page.Limit;
+        var prefix = TaskIndexKeys.RangePrefix(query.Sort, query.Descending);
+        var lists = await Task.WhenAll(partitions.Select(p => ReadKeysAsync(p, prefix, need, cancellationToken)));
+        var page = lists
+            .SelectMany((keys, i) => keys.Select(key => (Partition: partitions[i], RowKey: key)))
+            .OrderBy(row => row.RowKey, StringComparer.Ordinal)
+            .Skip(query.Page.Skip)
+            .Take(query.Page.Limit)
+            .ToList();
+        return (page, total);
+    }
+
+    /// <summary>The number of tasks in a partition: the sum of its counter shards.</summary>
+    public async Task<long> CountAsync(string partition, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {TaskIndexKeys.CounterPrefix} and RowKey lt {"~n}"}");
+        await foreach (var shard in _table.QueryAsync<CounterEntity>(filter, maxPerPage: Shards, cancellationToken: cancellationToken))
+        {
+            count += shard.Count;
+        }
+
+        return count;
+    }
+
+    private async Task<List<string>> ReadKeysAsync(string partition, string prefix, int need, CancellationToken cancellationToken)
+    {
+        var upper = prefix[..^1] + "}";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {prefix} and RowKey lt {upper}");
+        var keys = new List<string>(Math.Min(need, 1000));
+        await foreach (var page in _table.QueryAsync<TaskIndexEntity>(filter, maxPerPage: Math.Min(need, 1000), select: ["RowKey"], cancellationToken).AsPages())
+        {
+            foreach (var row in page.Values)
+            {
+                keys.Add(row.RowKey);
+                if (keys.Count == need)
+                {
+                    return keys;
+                }
+            }
+        }
+
+        return keys;
+    }
+
+    private async Task ApplyPartitionAsync(PartitionChange change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var shardKey = (change.Partition, Random.Shared.Next(Shards));
+            var shard = _shards.GetOrAdd(shardKey, _ => new ShardState());
+            await shard.Gate.WaitAsync(cancellationToken);
+            var released = false;
+            try
+            {
+                var actions = new List<TableTransactionAction>(change.Deletes.Count + change.Inserts.Count + 1);
+                actions.AddRange(change.Deletes.Select(rk => new TableTransactionAction(
+                    TableTransactionActionType.Delete, new TaskIndexEntity { PartitionKey = change.Partition, RowKey = rk }, ETag.All)));
+                actions.AddRange(change.Inserts.Select(rk => new TableTransactionAction(
+                    TableTransactionActionType.UpsertReplace, new TaskIndexEntity { PartitionKey = change.Partition, RowKey = rk })));
+                CounterEntity? counter = null;
+                if (change.CounterDelta != 0)
+                {
+                    counter = await CounterAfterAsync(shard, shardKey, change.CounterDelta, cancellationToken);
+                    actions.Add(counter.ETag == default
+                        ? new TableTransactionAction(TableTransactionActionType.Add, counter)
+                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace, counter, counter.ETag));
+                }
+
+                try
+                {
+                    var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                    if (counter is not null)
+                    {
+                        shard.Remember(counter.Count, response.Value[^1].Headers.ETag ?? default);
+                    }
+
+                    return;
+                }
+                catch (TableTransactionFailedException ex) when (counter is not null && ex.FailedTransactionActionIndex == actions.Count - 1 && attempt < MaxAttempts)
+                {
+                    // Another process moved this shard: forget what we knew and try again (another shard, likely).
+                    shard.Forget();
+                    LogCounterRace(logger, change.Partition, ex.Status);
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status == 404)
+                {
+                    // A row to delete is already gone (a concurrent or repeated change got there first).
+                    // Apply the parts one by one, each idempotent, so the counter still moves exactly once.
+                    await ApplyOneByOneAsync(change, cancellationToken);
+                    if (counter is not null)
+                    {
+                        shard.Forget();
+                        shard.Gate.Release();
+                        released = true;
+                        await ApplyCounterAloneAsync(change.Partition, change.CounterDelta, cancellationToken);
+                    }
+
+                    return;
+                }
+            }
+            finally
+            {
+                if (!released)
+                {
+                    shard.Gate.Release();
+                }
+            }
+        }
+    }
+
+    private async Task<CounterEntity> CounterAfterAsync(ShardState shard, (string Partition, int Shard) key, int delta, CancellationToken cancellationToken)
+    {
+        if (!shard.Known)
+        {
+            var existing = await _table.GetEntityIfExistsAsync<CounterEntity>(key.Partition, CounterRowKey(key.Shard), cancellationToken: cancellationToken);
+            if (existing.HasValue)
+            {
+                shard.Remember(existing.Value!.Count, existing.Value.ETag);
+            }
+            else
+            {
+                shard.Remember(0, default);
+            }
+        }
+
+        return new CounterEntity
+        {
+            PartitionKey = key.Partition,
+            RowKey = CounterRowKey(key.Shard),
+            Count = shard.Count + delta,
+            ETag = shard.ETag,
+        };
+    }
+
+    private async Task ApplyOneByOneAsync(PartitionChange change, CancellationToken cancellationToken)
+    {
+        foreach (var rowKey in change.Deletes)
+        {
+            await _table.DeleteEntityAsync(change.Partition, rowKey, ETag.All, cancellationToken);
+        }
+
+        foreach (var rowKey in change.Inserts)
+        {
+            await _table.UpsertEntityAsync(new TaskIndexEntity { PartitionKey = change.Partition, RowKey = rowKey }, TableUpdateMode.Replace, cancellationToken);
+        }
+    }
+
+    private async Task ApplyCounterAloneAsync(string partition, int delta, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var shardKey = (partition, Random.Shared.Next(Shards));
+            var shard = _shards.GetOrAdd(shardKey, _ => new ShardState());
+            await shard.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                var counter = await CounterAfterAsync(shard, shardKey, delta, cancellationToken);
+                var response = counter.ETag == default
+                    ? await _table.AddEntityAsync(counter, cancellationToken)
+                    : await _table.UpdateEntityAsync(counter, counter.ETag, TableUpdateMode.Replace, cancellationToken);
+                shard.Remember(counter.Count, response.Headers.ETag ?? default);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                shard.Forget();
+                LogCounterRace(logger, partition, ex.Status);
+            }
+            finally
+            {
+                shard.Gate.Release();
+            }
+        }
+    }
+
+    private static string CounterRowKey(int shard) => TaskIndexKeys.CounterPrefix + shard.ToString("00", CultureInfo.InvariantCulture);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Counter shard race in {Partition} (status {Status}); retrying")]
+    private static partial void LogCounterRace(ILogger logger, string partition, int status);
+
+    private sealed record PartitionChange(string Partition, List<string> Deletes, List<string> Inserts, int CounterDelta);
+
+    /// <summary>What this process last wrote to one counter shard; valid until someone else writes it.</summary>
+    private sealed class ShardState
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public bool Known { get; private set; }
+
+        public long Count { get; private set; }
+
+        public ETag ETag { get; private set; }
+
+        public void Remember(long count, ETag etag)
+        {
+            Count = count;
+            ETag = etag;
+            Known = true;
+        }
+
+        public void Forget() => Known = false;
+    }
+}

@@ -1,0 +1,136 @@
+using Azure;
+using Azure.Data.Tables;
+using TaskScheduler.Core.Tasks;
+
+namespace TaskScheduler.Core.Storage;
+
+/// <summary>
+/// The tasks table. Every write of an existing task presents the ETag it read, so a change applies only to the
+/// state it was decided on; the index follows each successful write.
+/// </summary>
+public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index)
+{
+    private const int MaxUpdateAttempts = 10;
+
+    private readonly TableClient _tasks = storage.Table(TableNames.Tasks);
+    private readonly TableClient _dependents = storage.Table(TableNames.Dependents);
+
+    public async Task<StoredTask?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        var response = await _tasks.GetEntityIfExistsAsync<TaskEntity>(id, TaskEntity.TaskRowKey, cancellationToken: cancellationToken);
+        return response.HasValue ? new StoredTask(response.Value!.ToItem(), response.Value.ETag) : null;
+    }
+
+    /// <summary>Inserts a new task (a 409 from storage means the id is taken) and indexes it.</summary>
+    public async Task<StoredTask> InsertAsync(TaskItem task, CancellationToken cancellationToken)
+    {
+        var response = await _tasks.AddEntityAsync(TaskEntity.From(task), cancellationToken);
+        await index.ApplyAsync(null, task, cancellationToken);
+        return new StoredTask(task, response.Headers.ETag ?? default);
+    }
+
+    /// <summary>Replaces a task if it is unchanged since <paramref name="current"/> was read.</summary>
+    /// <exception cref="ConcurrencyConflictException">The task changed (or vanished) since it was read.</exception>
+    public async Task<StoredTask> ReplaceAsync(StoredTask current, TaskItem updated, CancellationToken cancellationToken)
+    {
+        Response response;
+        try
+        {
+            response = await _tasks.UpdateEntityAsync(TaskEntity.From(updated), current.ETag, TableUpdateMode.Replace, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            throw new ConcurrencyConflictException($"Task {current.Task.Id} changed while it was being updated.", ex);
+        }
+
+        await index.ApplyAsync(current.Task, updated, cancellationToken);
+        return new StoredTask(updated, response.Headers.ETag ?? default);
+    }
+
+    /// <summary>
+    /// Read, change, write under the ETag; on a lost race, read again and re-decide. <paramref name="change"/>
+    /// sees the latest state each time and may throw to refuse (e.g. a 409 for a state that does not allow it);
+    /// returning the same instance means "nothing to do".
+    /// </summary>
+    public async Task<StoredTask?> UpdateAsync(string id, Func<TaskItem, TaskItem> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await GetAsync(id, cancellationToken);
+            if (current is null)
+            {
+                return null;
+            }
+
+            var updated = change(current.Task);
+            if (ReferenceEquals(updated, current.Task))
+            {
+                return current;
+            }
+
+            try
+            {
+                return await ReplaceAsync(current, updated, cancellationToken);
+            }
+            catch (ConcurrencyConflictException) when (attempt < MaxUpdateAttempts)
+            {
+            }
+        }
+    }
+
+    /// <summary>Deletes a task if unchanged since read, with its index rows and the dependency edges it owns.</summary>
+    public async Task DeleteAsync(StoredTask current, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _tasks.DeleteEntityAsync(current.Task.Id, TaskEntity.TaskRowKey, current.ETag, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            throw new ConcurrencyConflictException($"Task {current.Task.Id} changed while it was being deleted.", ex);
+        }
+
+        await index.ApplyAsync(current.Task, null, cancellationToken);
+        await Task.WhenAll(current.Task.Dependencies.Select(dependency =>
+            _dependents.DeleteEntityAsync(dependency, current.Task.Id, ETag.All, cancellationToken)));
+    }
+
+    /// <summary>Records that <paramref name="dependentId"/> waits for each of <paramref name="dependencyIds"/> (idempotent).</summary>
+    public Task AddDependentAsync(string dependentId, IEnumerable<string> dependencyIds, CancellationToken cancellationToken) =>
+        Task.WhenAll(dependencyIds.Select(dependency => _dependents.UpsertEntityAsync(
+            new TableEntity(dependency, dependentId), TableUpdateMode.Replace, cancellationToken)));
+
+    public Task RemoveDependentAsync(string dependentId, IEnumerable<string> dependencyIds, CancellationToken cancellationToken) =>
+        Task.WhenAll(dependencyIds.Select(dependency => _dependents.DeleteEntityAsync(dependency, dependentId, ETag.All, cancellationToken)));
+
+    /// <summary>The tasks that wait for <paramref name="id"/>.</summary>
+    public async Task<IReadOnlyList<string>> GetDependentsAsync(string id, CancellationToken cancellationToken)
+    {
+        var dependents = new List<string>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {id}");
+        await foreach (var row in _dependents.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            dependents.Add(row.RowKey);
+        }
+
+        return dependents;
+    }
+
+    /// <summary>One page of tasks for a list query, in order, with the total.</summary>
+    public async Task<(IReadOnlyList<TaskItem> Items, long Total)> ListAsync(TaskListQuery query, CancellationToken cancellationToken)
+    {
+        var (rows, total) = await index.ListAsync(query, cancellationToken);
+        var tasks = await Task.WhenAll(rows.Select(row => GetAsync(TaskIndexKeys.TaskIdOf(row.RowKey), cancellationToken)));
+        var items = new List<TaskItem>(rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            // Skip an index row that no longer describes its task (deleted, or moved by a write still in flight).
+            if (tasks[i] is { } stored && TaskIndexKeys.Rows(stored.Task).Contains(rows[i]))
+            {
+                items.Add(stored.Task);
+            }
+        }
+
+        return (items, total);
+    }
+}

@@ -1,0 +1,33 @@
+namespace TaskScheduler.Core.Tasks;
+
+/// <summary>A task as the domain sees it. Immutable: changes are <c>with</c> copies written under an ETag.</summary>
+public sealed record TaskItem
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public string? Description { get; init; }
+    public required string Command { get; init; }
+    public TaskState Status { get; init; } = TaskState.Pending;
+    public int Priority { get; init; } = TaskDefaults.Priority;
+    public int RetryCount { get; init; }
+    public int MaxRetries { get; init; } = TaskDefaults.MaxRetries;
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? ScheduledAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+    public int TimeoutSeconds { get; init; } = TaskDefaults.TimeoutSeconds;
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public IReadOnlyList<string> Dependencies { get; init; } = [];
+    public string? WorkerId { get; init; }
+    public string? Result { get; init; }
+    public string? Error { get; init; }
+
+    /// <summary>The last checkpoint as raw JSON text (an object), or null.</summary>
+    public string? CheckpointData { get; init; }
+
+    public bool CheckpointEnabled { get; init; }
+
+    /// <summary>The number of the current (or last) attempt; 0 before the first dispatch.</summary>
+    public int Attempt { get; init; }
+}

@@ -1,0 +1,160 @@
+using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Storage;
+
+namespace TaskScheduler.Core.Tasks;
+
+/// <summary>The tasks resource: the rules of decisions.md over the repository. Hosts only parse and shape.</summary>
+public sealed class TaskService(TaskRepository repository, TimeProvider clock)
+{
+    /// <summary>A dependency chain deeper than this is refused rather than walked.</summary>
+    private const int MaxDependencyWalk = 1000;
+
+    public DateTimeOffset Now => Timestamps.Truncate(clock.GetUtcNow());
+
+    public async Task<TaskItem> CreateAsync(NewTaskRequest request, CancellationToken cancellationToken)
+    {
+        await RequireExistingAsync(request.Dependencies, cancellationToken);
+        var now = Now;
+        var task = new TaskItem
+        {
+            Id = TaskIds.New(),
+            Name = request.Name,
+            Description = request.Description,
+            Command = request.Command,
+            Priority = request.Priority,
+            MaxRetries = request.MaxRetries,
+            ScheduledAt = request.ScheduledAt,
+            TimeoutSeconds = request.TimeoutSeconds,
+            Tags = request.Tags,
+            Dependencies = request.Dependencies,
+            CheckpointEnabled = request.CheckpointEnabled,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+
+        // The edges first: from the moment the task exists, its dependencies know it waits for them.
+        await repository.AddDependentAsync(task.Id, task.Dependencies, cancellationToken);
+        return (await repository.InsertAsync(task, cancellationToken)).Task;
+    }
+
+    public async Task<StoredTask> GetAsync(string id, CancellationToken cancellationToken) =>
+        (TaskIds.IsValid(id) ? await repository.GetAsync(id, cancellationToken) : null)
+        ?? throw ApiException.NotFound($"Task '{Shorten(id)}' was not found.");
+
+    public async Task<(IReadOnlyList<TaskItem> Items, long Total)> ListAsync(TaskListQuery query, CancellationToken cancellationToken) =>
+        await repository.ListAsync(query, cancellationToken);
+
+    public async Task<TaskItem> UpdateAsync(string id, TaskUpdateRequest request, CancellationToken cancellationToken)
+    {
+        var before = await GetAsync(id, cancellationToken);
+        if (request.Dependencies.HasValue)
+        {
+            await RequireExistingAsync(request.Dependencies.Value, cancellationToken);
+            await RequireNoCycleAsync(id, request.Dependencies.Value, cancellationToken);
+            await repository.AddDependentAsync(id, request.Dependencies.Value, cancellationToken);
+        }
+
+        var stored = await repository.UpdateAsync(id, task => Apply(task, request), cancellationToken)
+            ?? throw ApiException.NotFound($"Task '{id}' was not found.");
+
+        if (request.Dependencies.HasValue)
+        {
+            var dropped = before.Task.Dependencies.Except(stored.Task.Dependencies, StringComparer.Ordinal).ToList();
+            await repository.RemoveDependentAsync(id, dropped, cancellationToken);
+        }
+
+        return stored.Task;
+    }
+
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        var stored = await GetAsync(id, cancellationToken);
+        if (stored.Task.Status == TaskState.Running)
+        {
+            throw ApiException.Conflict("A running task cannot be deleted; cancel it first.");
+        }
+
+        foreach (var dependentId in await repository.GetDependentsAsync(id, cancellationToken))
+        {
+            var dependent = await repository.GetAsync(dependentId, cancellationToken);
+            if (dependent is not null && !dependent.Task.Status.IsTerminal() && dependent.Task.Dependencies.Contains(id))
+            {
+                throw ApiException.Conflict($"Task '{dependentId}' ({dependent.Task.Status.ToWire()}) depends on this task.");
+            }
+        }
+
+        try
+        {
+            await repository.DeleteAsync(stored, cancellationToken);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            throw ApiException.Conflict("The task changed while it was being deleted; try again.");
+        }
+    }
+
+    private TaskItem Apply(TaskItem task, TaskUpdateRequest request)
+    {
+        if (request.ChangesScheduling && !task.Status.CanReschedule())
+        {
+            throw ApiException.Conflict(
+                $"Scheduling fields can only change while the task is pending; it is {task.Status.ToWire()}.");
+        }
+
+        return task with
+        {
+            Name = request.Name.Or(task.Name),
+            Description = request.Description.Or(task.Description),
+            Tags = request.Tags.Or(task.Tags),
+            Priority = request.Priority.Or(task.Priority),
+            ScheduledAt = request.ScheduledAt.Or(task.ScheduledAt),
+            Dependencies = request.Dependencies.Or(task.Dependencies),
+            MaxRetries = request.MaxRetries.Or(task.MaxRetries),
+            TimeoutSeconds = request.TimeoutSeconds.Or(task.TimeoutSeconds),
+            UpdatedAt = Now,
+        };
+    }
+
+    private async Task RequireExistingAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        var found = await Task.WhenAll(ids.Select(id => repository.GetAsync(id, cancellationToken)));
+        var missing = ids.Where((_, i) => found[i] is null).ToList();
+        if (missing.Count > 0)
+        {
+            throw ApiException.Validation("dependencies", $"unknown task(s): {string.Join(", ", missing)}");
+        }
+    }
+
+    /// <summary>Walks what the new dependencies depend on; reaching <paramref name="id"/> would close a cycle.</summary>
+    private async Task RequireNoCycleAsync(string id, IReadOnlyList<string> dependencies, CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var frontier = new Queue<string>(dependencies);
+        while (frontier.Count > 0)
+        {
+            var next = frontier.Dequeue();
+            if (next == id)
+            {
+                throw ApiException.Validation("dependencies", $"would create a cycle through task '{id}'");
+            }
+
+            if (!seen.Add(next))
+            {
+                continue;
+            }
+
+            if (seen.Count > MaxDependencyWalk)
+            {
+                throw ApiException.Validation("dependencies", $"the dependency graph is deeper than {MaxDependencyWalk} tasks");
+            }
+
+            var task = await repository.GetAsync(next, cancellationToken);
+            foreach (var dependency in task?.Task.Dependencies ?? [])
+            {
+                frontier.Enqueue(dependency);
+            }
+        }
+    }
+
+    private static string Shorten(string id) => id.Length <= 64 ? id : id[..64] + "...";
+}

@@ -1,0 +1,16 @@
+using TaskScheduler.Core.Api;
+
+namespace TaskScheduler.Functions.Http;
+
+/// <summary>The replies of every HTTP function, so the shape of success and failure is decided in one place.</summary>
+public static class ApiResults
+{
+    public static EnvelopeResult Ok(object data, object? meta = null) => new(200, Envelope.Success(data, meta));
+
+    public static EnvelopeResult Created(object data) => new(201, Envelope.Success(data));
+
+    public static EnvelopeResult Error(ApiException ex) => new(ex.Status, Envelope.Failure(ex));
+
+    /// <summary>Unexpected failures: a 500 that tells the client nothing about the internals.</summary>
+    public static EnvelopeResult InternalError() => new(500, Envelope.InternalError());
+}

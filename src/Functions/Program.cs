@@ -1,0 +1,10 @@
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+using TaskScheduler.Core.Hosting;
+using TaskScheduler.Functions.Middleware;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.UseWhen<ErrorEnvelopeMiddleware>(context => context.FunctionDefinition.InputBindings.Values.Any(b => b.Type == "httpTrigger"));
+builder.Services.AddSchedulerCore(builder.Configuration);
+builder.Build().Run();

@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Diagnostics;
+using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Hosting;
+using TaskScheduler.Functions.Http;
+
+namespace TaskScheduler.SelfHost;
+
+/// <summary>Wires SelfHost: the Functions app's services and HTTP functions, on Kestrel.</summary>
+public static class SelfHostExtensions
+{
+    /// <summary>The Functions host's local port, so every local URL is the same with either host.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    public static WebApplicationBuilder AddSelfHost(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddSchedulerCore(builder.Configuration);
+        return builder;
+    }
+
+    public static WebApplication UseSelfHost(this WebApplication app)
+    {
+        app.UseMiddleware<ErrorEnvelopeMiddleware>();
+        app.UseStatusCodePages(WriteStatusEnvelopeAsync);
+        app.MapFunctions(typeof(TasksApi).Assembly);
+        return app;
+    }
+
+    /// <summary>Routing answers unknown paths (404) and wrong methods (405) with no body: give them the envelope.</summary>
+    private static Task WriteStatusEnvelopeAsync(StatusCodeContext context)
+    {
+        var status = context.HttpContext.Response.StatusCode;
+        var error = status switch
+        {
+            404 => new ApiException(404, ErrorCodes.NotFound, "No such endpoint."),
+            405 => new ApiException(405, ErrorCodes.MethodNotAllowed, "This endpoint does not support the method."),
+            _ => new ApiException(status, ErrorCodes.InvalidParameter, "The request could not be served."),
+        };
+        return ApiResults.Error(error).WriteAsync(context.HttpContext);
+    }
+}

@@ -1,0 +1,27 @@
+namespace TaskScheduler.TestSupport;
+
+/// <summary>Finds the repository and the build outputs of the hosts the tests start.</summary>
+public static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>Debug or Release: whatever the tests themselves were built as.</summary>
+    public static string Configuration { get; } =
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+
+    public static string Output(string project, string assembly) =>
+        Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", assembly);
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "TaskScheduler.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("TaskScheduler.sln not found above " + AppContext.BaseDirectory);
+    }
+}

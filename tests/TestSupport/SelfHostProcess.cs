@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+
+namespace TaskScheduler.TestSupport;
+
+/// <summary>
+/// SelfHost as a real process on a free 127.0.0.1 port, on its own table/queue prefix in the test Azurite.
+/// Can be killed with SIGKILL and started again on the same port and prefix, to test crashes.
+/// </summary>
+public sealed class SelfHostProcess : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _environment;
+    private readonly ConcurrentQueue<string> _output = new();
+    private Process? _process;
+
+    private SelfHostProcess(int port, string prefix, IReadOnlyDictionary<string, string>? settings)
+    {
+        Port = port;
+        Prefix = prefix;
+        _environment = new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = TestStorage.ConnectionString,
+            ["SchedulerStorage"] = TestStorage.ConnectionString,
+            ["Scheduler__StoragePrefix"] = prefix,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__TaskScheduler"] = "Information",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            _environment[key] = value;
+        }
+
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/"), Timeout = TimeSpan.FromSeconds(30) };
+        Client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    }
+
+    public int Port { get; }
+
+    public string Prefix { get; }
+
+    public HttpClient Client { get; }
+
+    public Uri BaseAddress => Client.BaseAddress!;
+
+    public int? ProcessId => _process?.Id;
+
+    /// <summary>The last lines SelfHost printed, for failure messages.</summary>
+    public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(60));
+
+    public static async Task<SelfHostProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null, string? prefix = null)
+    {
+        var host = new SelfHostProcess(FreePort.Next(), prefix ?? TestStorage.NewPrefix(), settings);
+        await host.StartAsync();
+        return host;
+    }
+
+    public async Task StartAsync()
+    {
+        var dll = RepoPaths.Output("SelfHost", "TaskScheduler.SelfHost.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"SelfHost is not built: {dll} is missing. Build the solution first.");
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll, "--urls", $"http://127.0.0.1:{Port}" },
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        _process.OutputDataReceived += (_, e) => Remember(e.Data);
+        _process.ErrorDataReceived += (_, e) => Remember(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"SelfHost exited with {_process.ExitCode}:{Environment.NewLine}{RecentOutput}");
+            }
+
+            try
+            {
+                using var response = await Client.GetAsync("tasks?limit=1");
+                if ((int)response.StatusCode < 500)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"SelfHost did not answer within 60 s:{Environment.NewLine}{RecentOutput}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, exactly like a crash.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>SIGTERM: the graceful stop a service manager sends.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                await KillAsync();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        Client.Dispose();
+    }
+
+    private void Remember(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        while (_output.Count > 500 && _output.TryDequeue(out _))
+        {
+        }
+    }
+}
