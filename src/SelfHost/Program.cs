@@ -1,6 +1,7 @@
 using TaskScheduler.SelfHost;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings (appsettings.json) sit beside the binary, wherever it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddSelfHost();
 var app = builder.Build();
 app.UseSelfHost();
