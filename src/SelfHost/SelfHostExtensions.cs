@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Hosting;
 using TaskScheduler.Functions.Http;
+using TaskScheduler.SelfHost.Durable;
 
 namespace TaskScheduler.SelfHost;
 
@@ -21,6 +22,8 @@ public static class SelfHostExtensions
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSchedulerCore(builder.Configuration);
+        builder.Services.AddDurableEngine();
+        builder.Services.AddHostedService<MaintenanceService>();
         return builder;
     }
 

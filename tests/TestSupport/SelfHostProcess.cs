@@ -23,6 +23,7 @@ public sealed class SelfHostProcess : IAsyncDisposable
             ["AzureWebJobsStorage"] = TestStorage.ConnectionString,
             ["SchedulerStorage"] = TestStorage.ConnectionString,
             ["Scheduler__StoragePrefix"] = prefix,
+            ["TaskHubName"] = prefix + "hub",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__TaskScheduler"] = "Information",
         };

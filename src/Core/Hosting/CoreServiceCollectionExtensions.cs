@@ -1,7 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using TaskScheduler.Core.Storage;
+using TaskScheduler.Core.Logs;
+using TaskScheduler.Core.Queues;
 using TaskScheduler.Core.Tasks;
+using TaskScheduler.Core.Workers;
+using TaskScheduler.Core.Workflow;
 
 namespace TaskScheduler.Core.Hosting;
 
@@ -15,6 +19,11 @@ public static class CoreServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        services.AddOptions<WorkflowOptions>()
+            .BindConfiguration(WorkflowOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         var connection = StorageConnection.FromConfiguration(configuration);
         services.AddSingleton(connection.CreateTableServiceClient());
         services.AddSingleton(connection.CreateQueueServiceClient());
@@ -23,6 +32,13 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<TaskIndex>();
         services.AddSingleton<TaskRepository>();
         services.AddSingleton<TaskService>();
+        services.AddSingleton<TaskQueues>();
+        services.AddSingleton<TaskLogStore>();
+        services.AddSingleton<WorkerRepository>();
+        services.AddSingleton<WorkerService>();
+        services.AddSingleton<TaskLifecycle>();
+        services.AddSingleton<WorkerMonitor>();
+        services.AddSingleton<TaskReconciler>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

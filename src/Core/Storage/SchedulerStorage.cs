@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
+using TaskScheduler.Core.Queues;
 
 namespace TaskScheduler.Core.Storage;
 
@@ -15,12 +16,10 @@ public sealed class SchedulerStorage(TableServiceClient tables, QueueServiceClie
 
     public QueueClient Queue(string name) => queues.GetQueueClient(_prefix + name);
 
-    /// <summary>Creates every table the API uses; idempotent, run once at start.</summary>
+    /// <summary>Creates every table and queue the API uses; idempotent, run once at start.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        foreach (var name in TableNames.All)
-        {
-            await Table(name).CreateIfNotExistsAsync(cancellationToken);
-        }
+        await Task.WhenAll(TableNames.All.Select(name => Table(name).CreateIfNotExistsAsync(cancellationToken)));
+        await Task.WhenAll(QueueNames.ByPrecedence.Select(name => Queue(name).CreateIfNotExistsAsync(cancellationToken: cancellationToken)));
     }
 }

@@ -12,5 +12,11 @@ public static class TableNames
     /// <summary>Dependency edges, reversed: PartitionKey = the dependency, RowKey = the task that waits for it.</summary>
     public const string Dependents = "dependents";
 
-    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents];
+    /// <summary>One row per worker agent: PartitionKey = worker id.</summary>
+    public const string Workers = "workers";
+
+    /// <summary>Log lines in batches: PartitionKey = task id, one row per appended batch.</summary>
+    public const string TaskLogs = "tasklogs";
+
+    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents, Workers, TaskLogs];
 }

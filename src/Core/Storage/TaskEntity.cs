@@ -45,6 +45,7 @@ public sealed class TaskEntity : ITableEntity
 
     public bool CheckpointEnabled { get; set; }
     public int Attempt { get; set; }
+    public int RetriesLeft { get; set; }
 
     public static TaskEntity From(TaskItem task) => new()
     {
@@ -70,6 +71,7 @@ public sealed class TaskEntity : ITableEntity
         Checkpoint = task.CheckpointData is null ? null : Encoding.UTF8.GetBytes(task.CheckpointData),
         CheckpointEnabled = task.CheckpointEnabled,
         Attempt = task.Attempt,
+        RetriesLeft = task.RetriesLeft,
     };
 
     public TaskItem ToItem() => new()
@@ -96,5 +98,6 @@ public sealed class TaskEntity : ITableEntity
         CheckpointData = Checkpoint is null ? null : Encoding.UTF8.GetString(Checkpoint),
         CheckpointEnabled = CheckpointEnabled,
         Attempt = Attempt,
+        RetriesLeft = RetriesLeft,
     };
 }

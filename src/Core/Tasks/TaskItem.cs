@@ -30,4 +30,10 @@ public sealed record TaskItem
 
     /// <summary>The number of the current (or last) attempt; 0 before the first dispatch.</summary>
     public int Attempt { get; init; }
+
+    /// <summary>
+    /// Automatic retries still allowed in this run: <c>max_retries</c> at creation, one less per automatic retry,
+    /// and 0 after a manual retry (which grants exactly one attempt, decisions.md).
+    /// </summary>
+    public int RetriesLeft { get; init; }
 }

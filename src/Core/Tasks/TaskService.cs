@@ -23,6 +23,7 @@ public sealed class TaskService(TaskRepository repository, TimeProvider clock)
             Command = request.Command,
             Priority = request.Priority,
             MaxRetries = request.MaxRetries,
+            RetriesLeft = request.MaxRetries,
             ScheduledAt = request.ScheduledAt,
             TimeoutSeconds = request.TimeoutSeconds,
             Tags = request.Tags,
@@ -110,6 +111,9 @@ public sealed class TaskService(TaskRepository repository, TimeProvider clock)
             ScheduledAt = request.ScheduledAt.Or(task.ScheduledAt),
             Dependencies = request.Dependencies.Or(task.Dependencies),
             MaxRetries = request.MaxRetries.Or(task.MaxRetries),
+            RetriesLeft = request.MaxRetries.HasValue
+                ? Math.Max(0, request.MaxRetries.Value - (task.MaxRetries - task.RetriesLeft))
+                : task.RetriesLeft,
             TimeoutSeconds = request.TimeoutSeconds.Or(task.TimeoutSeconds),
             UpdatedAt = Now,
         };

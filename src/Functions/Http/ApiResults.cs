@@ -7,7 +7,7 @@ public static class ApiResults
 {
     public static EnvelopeResult Ok(object data, object? meta = null) => new(200, Envelope.Success(data, meta));
 
-    public static EnvelopeResult Created(object data) => new(201, Envelope.Success(data));
+    public static EnvelopeResult Created(object data, object? meta = null) => new(201, Envelope.Success(data, meta));
 
     public static EnvelopeResult Error(ApiException ex) => new(ex.Status, Envelope.Failure(ex));
 

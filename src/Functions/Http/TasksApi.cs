@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using TaskScheduler.Core.Tasks;
+using TaskScheduler.Core.Workflow;
 
 namespace TaskScheduler.Functions.Http;
 
 /// <summary>The tasks resource. Each function parses, calls Core, and shapes the reply; nothing else.</summary>
-public sealed class TasksApi(TaskService tasks)
+public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle)
 {
     [Function("ListTasks")]
     public async Task<IActionResult> ListAsync(
@@ -28,11 +30,15 @@ public sealed class TasksApi(TaskService tasks)
 
     [Function("CreateTask")]
     public async Task<IActionResult> CreateAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks")] HttpRequest request)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks")] HttpRequest request,
+        [DurableClient] DurableTaskClient client)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
         var created = await tasks.CreateAsync(TaskRequestParser.ParseCreate(body.RootElement, tasks.Now), cancellationToken);
+
+        // The row is written first: if this start fails, the reconciliation sweep starts the orchestration later.
+        await TaskWorkflowClient.StartAsync(client, created.Id, CancellationToken.None);
         return ApiResults.Created(TaskResource.From(created));
     }
 
@@ -46,6 +52,50 @@ public sealed class TasksApi(TaskService tasks)
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
         var updated = await tasks.UpdateAsync(id, TaskRequestParser.ParseUpdate(body.RootElement, tasks.Now), cancellationToken);
         return ApiResults.Ok(TaskResource.From(updated));
+    }
+
+    [Function("CancelTask")]
+    public async Task<IActionResult> CancelAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/cancel")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client)
+    {
+        await tasks.GetAsync(id, request.HttpContext.RequestAborted);
+        var cancelled = await lifecycle.CancelAsync(id, CancellationToken.None);
+        await TaskWorkflowClient.RaiseCancelAsync(client, id, CancellationToken.None);
+        return ApiResults.Ok(new { id, status = cancelled.Status.ToWire(), updated_at = cancelled.UpdatedAt });
+    }
+
+    [Function("RetryTask")]
+    public async Task<IActionResult> RetryAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/retry")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client)
+    {
+        await tasks.GetAsync(id, request.HttpContext.RequestAborted);
+        var retried = await lifecycle.RetryAsync(id, CancellationToken.None);
+        await TaskWorkflowClient.StartAsync(client, id, CancellationToken.None);
+        return ApiResults.Ok(new { id, status = retried.Status.ToWire(), retry_count = retried.RetryCount, updated_at = retried.UpdatedAt });
+    }
+
+    [Function("CheckpointTask")]
+    public async Task<IActionResult> CheckpointAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/checkpoint")] HttpRequest request,
+        string id)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        await tasks.GetAsync(id, cancellationToken);
+        using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
+        var root = body.RootElement;
+        if (root.ValueKind != System.Text.Json.JsonValueKind.Object || !root.TryGetProperty("checkpoint_data", out var checkpoint))
+        {
+            throw Core.Api.ApiException.Validation("checkpoint_data", "is required: a JSON object");
+        }
+
+        string? workerId = root.TryGetProperty("worker_id", out var w) && w.ValueKind == System.Text.Json.JsonValueKind.String ? w.GetString() : null;
+        int? attempt = root.TryGetProperty("attempt", out var a) && a.TryGetInt32(out var n) ? n : null;
+        var updated = await lifecycle.CheckpointAsync(id, checkpoint, workerId, attempt, cancellationToken);
+        return ApiResults.Ok(new { id, checkpoint_data = TaskResource.From(updated).CheckpointData, updated_at = updated.UpdatedAt });
     }
 
     [Function("DeleteTask")]

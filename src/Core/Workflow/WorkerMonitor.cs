@@ -1,0 +1,88 @@
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Storage;
+using TaskScheduler.Core.Tasks;
+using TaskScheduler.Core.Workers;
+
+namespace TaskScheduler.Core.Workflow;
+
+/// <summary>
+/// The lost-worker sweep (a timer in both hosts): a worker silent for longer than the offline threshold is marked
+/// <c>offline</c>, and every running attempt on an offline or unknown worker ends as lost, which retries or fails
+/// it per decisions.md.
+/// </summary>
+public sealed partial class WorkerMonitor(
+    WorkerRepository workers,
+    TaskRepository tasks,
+    TaskLifecycle lifecycle,
+    TimeProvider clock,
+    IOptions<WorkflowOptions> options,
+    ILogger<WorkerMonitor> logger)
+{
+    public async Task<int> SweepAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var cutoff = clock.GetUtcNow().AddSeconds(-options.Value.WorkerOfflineAfterSeconds);
+        var silent = new List<WorkerEntity>();
+        await foreach (var worker in workers.FindSilentAsync(cutoff, cancellationToken))
+        {
+            silent.Add(worker);
+        }
+
+        foreach (var worker in silent)
+        {
+            var updated = await workers.UpdateAsync(worker.PartitionKey, w =>
+            {
+                if (w.Status == WorkerStatus.Offline || w.LastHeartbeat >= cutoff)
+                {
+                    return false;
+                }
+
+                w.Status = WorkerStatus.Offline;
+                return true;
+            }, cancellationToken);
+            if (updated?.Status == WorkerStatus.Offline)
+            {
+                LogWorkerOffline(logger, worker.PartitionKey, worker.LastHeartbeat);
+            }
+        }
+
+        var lost = 0;
+        for (var page = 1; ; page++)
+        {
+            var (running, _) = await tasks.ListAsync(new TaskListQuery(TaskState.Running, null, TaskSortField.UpdatedAt, false, new PageRequest(page, PageRequest.MaxLimit)), cancellationToken);
+            foreach (var task in running)
+            {
+                var worker = task.WorkerId is null ? null : await workers.GetAsync(task.WorkerId, cancellationToken);
+                if (worker is not null && worker.Status != WorkerStatus.Offline)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var after = await lifecycle.EndAttemptAsync(new AttemptRef(task.Id, task.Attempt), task.WorkerId, AttemptOutcome.WorkerLost(task.WorkerId ?? "unknown"), cancellationToken);
+                    LogAttemptLost(logger, task.Id, task.Attempt, task.WorkerId, after.Status.ToWire());
+                    await TaskWorkflowClient.RaiseAttemptAsync(client, task.Id, new AttemptUpdate(task.Attempt, false, after.Status.ToWire()), cancellationToken);
+                    lost++;
+                }
+                catch (ApiException ex) when (ex.Status == 409)
+                {
+                    // It ended by itself meanwhile.
+                }
+            }
+
+            if (running.Count < PageRequest.MaxLimit)
+            {
+                return lost;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Worker {WorkerId} is offline (last heartbeat {LastHeartbeat:o})")]
+    private static partial void LogWorkerOffline(ILogger logger, string workerId, DateTimeOffset lastHeartbeat);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Task {TaskId} attempt {Attempt} lost with worker {WorkerId}; now {Status}")]
+    private static partial void LogAttemptLost(ILogger logger, string taskId, int attempt, string? workerId, string status);
+}

@@ -1,0 +1,11 @@
+using Microsoft.DurableTask;
+using TaskScheduler.Core.Workflow;
+
+namespace TaskScheduler.Functions.Activities;
+
+/// <summary>Fails a task that will never run, such as one whose dependency failed.</summary>
+public sealed class FailTaskActivity(TaskLifecycle lifecycle) : TaskActivity<FailTaskRequest, string>
+{
+    public override Task<string> RunAsync(TaskActivityContext context, FailTaskRequest input) =>
+        lifecycle.FailUnrunAsync(input, CancellationToken.None);
+}

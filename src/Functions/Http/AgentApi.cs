@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Tasks;
+using TaskScheduler.Core.Workers;
+using TaskScheduler.Core.Workflow;
+
+namespace TaskScheduler.Functions.Http;
+
+/// <summary>
+/// The agent protocol for one attempt: claim, log, complete, fail. Every call carries the worker id and the
+/// attempt and is fenced; a stale, duplicate or foreign call is a 409 that changes nothing.
+/// </summary>
+public sealed class AgentApi(TaskService tasks, TaskLifecycle lifecycle, TimeProvider clock)
+{
+    [Function("ClaimAttempt")]
+    public async Task<IActionResult> ClaimAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/claim")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client)
+    {
+        var (workerId, attempt) = await ReadAttemptAsync(request, id);
+        var task = await lifecycle.ClaimAsync(id, workerId, attempt, CancellationToken.None);
+        await TaskWorkflowClient.RaiseAttemptAsync(client, id, new AttemptUpdate(attempt, true, null), CancellationToken.None);
+        return ApiResults.Ok(new
+        {
+            task_id = task.Id,
+            attempt = task.Attempt,
+            name = task.Name,
+            command = task.Command,
+            timeout_seconds = task.TimeoutSeconds,
+            checkpoint_enabled = task.CheckpointEnabled,
+            checkpoint_data = TaskResource.From(task).CheckpointData,
+        });
+    }
+
+    [Function("CompleteAttempt")]
+    public Task<IActionResult> CompleteAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/complete")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) => EndAsync(request, id, client, succeeded: true);
+
+    [Function("FailAttempt")]
+    public Task<IActionResult> FailAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/fail")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) => EndAsync(request, id, client, succeeded: false);
+
+    [Function("AppendTaskLogs")]
+    public async Task<IActionResult> AppendLogsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/logs")] HttpRequest request,
+        string id)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        await tasks.GetAsync(id, cancellationToken);
+        using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
+        var (workerId, attempt) = AgentRequests.ParseAttempt(body.RootElement);
+        var lines = AgentRequests.ParseLogLines(body.RootElement, attempt, clock.GetUtcNow());
+        await lifecycle.AppendLogsAsync(new AttemptRef(id, attempt), workerId, lines, cancellationToken);
+        return ApiResults.Ok(new { accepted = lines.Count });
+    }
+
+    private async Task<IActionResult> EndAsync(HttpRequest request, string id, DurableTaskClient client, bool succeeded)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        await tasks.GetAsync(id, cancellationToken);
+        using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
+        var (workerId, attempt) = AgentRequests.ParseAttempt(body.RootElement);
+        var outcome = AgentRequests.ParseOutcome(body.RootElement, succeeded);
+        var task = await lifecycle.EndAttemptAsync(new AttemptRef(id, attempt), workerId, outcome, CancellationToken.None);
+        await TaskWorkflowClient.RaiseAttemptAsync(client, id, new AttemptUpdate(attempt, false, task.Status.ToWire()), CancellationToken.None);
+        return ApiResults.Ok(new { id, status = task.Status.ToWire(), retry_count = task.RetryCount, updated_at = task.UpdatedAt });
+    }
+
+    private async Task<(string WorkerId, int Attempt)> ReadAttemptAsync(HttpRequest request, string id)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        await tasks.GetAsync(id, cancellationToken);
+        using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
+        return AgentRequests.ParseAttempt(body.RootElement);
+    }
+}

@@ -1,0 +1,51 @@
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using TaskScheduler.Functions.Orchestrations;
+
+namespace TaskScheduler.SelfHost.Durable;
+
+/// <summary>Wires the durable engine, and the same orchestrations and activities the Functions app registers.</summary>
+public static class DurableServiceCollectionExtensions
+{
+    public static IServiceCollection AddDurableEngine(this IServiceCollection services)
+    {
+        services.AddOptions<DurableEngineOptions>()
+            .BindConfiguration(DurableEngineOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // Registered before the worker so the sidecar listens before the worker connects.
+        services.AddHostedService<DurableSidecarHost>();
+        var channel = CreateChannel(DurableSidecarHost.SocketPath);
+        services.AddDurableTaskWorker(worker =>
+        {
+            worker.AddTasks(registry => registry.AddSchedulerTasks());
+            worker.UseGrpc(channel);
+        });
+        services.AddDurableTaskClient(client => client.UseGrpc(channel));
+        return services;
+    }
+
+    private static GrpcChannel CreateChannel(string socketPath) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        },
+    });
+}

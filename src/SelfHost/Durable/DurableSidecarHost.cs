@@ -1,0 +1,90 @@
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask.Testing.Sidecar.Grpc;
+using Microsoft.Extensions.Options;
+
+namespace TaskScheduler.SelfHost.Durable;
+
+/// <summary>
+/// Runs the Durable engine of the Functions host (the Azure Storage provider) behind the gRPC sidecar, in its own
+/// small Kestrel server on a Unix socket, so SelfHost's public port stays plain HTTP and parallel SelfHost
+/// processes never compete for a port. The Durable Task worker and client of the app connect to the socket.
+/// </summary>
+public sealed partial class DurableSidecarHost(
+    IConfiguration configuration,
+    IOptions<DurableEngineOptions> options,
+    ILoggerFactory loggerFactory,
+    ILogger<DurableSidecarHost> logger) : IHostedService, IAsyncDisposable
+{
+    private WebApplication? _sidecar;
+
+    /// <summary>The Unix socket of this process's sidecar.</summary>
+    public static string SocketPath { get; } = Path.Combine(Path.GetTempPath(), $"taskscheduler-durable-{Environment.ProcessId}.sock");
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (File.Exists(SocketPath))
+        {
+            File.Delete(SocketPath);
+        }
+
+        var settings = new AzureStorageOrchestrationServiceSettings
+        {
+            StorageAccountClientProvider = new StorageAccountClientProvider(HubConnectionString()),
+            TaskHubName = configuration["TaskHubName"] ?? "TaskScheduler",
+            PartitionCount = options.Value.PartitionCount,
+            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(options.Value.MaxQueuePollingIntervalMs),
+            MaxConcurrentTaskOrchestrationWorkItems = options.Value.MaxConcurrentOrchestrations,
+            MaxConcurrentTaskActivityWorkItems = options.Value.MaxConcurrentActivities,
+            LoggerFactory = loggerFactory,
+        };
+        var engine = new AzureStorageOrchestrationService(settings);
+        await engine.CreateIfNotExistsAsync();
+        var compatible = new SidecarCompatOrchestrationService(engine);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton<IOrchestrationService>(compatible);
+        builder.Services.AddSingleton<IOrchestrationServiceClient>(compatible);
+        builder.Services.AddSingleton<TaskHubGrpcServer>();
+        builder.Services.AddGrpc();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenUnixSocket(SocketPath, listen => listen.Protocols = HttpProtocols.Http2));
+        _sidecar = builder.Build();
+        _sidecar.MapGrpcService<TaskHubGrpcServer>();
+        await _sidecar.StartAsync(cancellationToken);
+        LogStarted(logger, settings.TaskHubName, SocketPath);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_sidecar is not null)
+        {
+            await _sidecar.StopAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_sidecar is not null)
+        {
+            await _sidecar.DisposeAsync();
+        }
+
+        if (File.Exists(SocketPath))
+        {
+            File.Delete(SocketPath);
+        }
+    }
+
+    /// <summary>The task hub lives in the Functions host's own storage account, as in Azure.</summary>
+    private string HubConnectionString() =>
+        configuration["AzureWebJobsStorage"] is { Length: > 0 } connection
+            ? connection
+            : throw new InvalidOperationException("AzureWebJobsStorage must be a connection string for SelfHost's Durable engine (e.g. UseDevelopmentStorage=true).");
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Durable engine started: task hub {TaskHub} on Azure Storage, sidecar at {Socket}")]
+    private static partial void LogStarted(ILogger logger, string taskHub, string socket);
+}

@@ -1,0 +1,41 @@
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+using TaskScheduler.Core.Workflow;
+
+namespace TaskScheduler.SelfHost;
+
+/// <summary>
+/// SelfHost's counterpart of the Functions app's timer triggers (<c>SweepLostWorkers</c>, <c>ReconcileTasks</c>):
+/// the same Core services on the intervals of <see cref="WorkflowOptions"/>.
+/// </summary>
+public sealed partial class MaintenanceService(
+    WorkerMonitor workerMonitor,
+    TaskReconciler reconciler,
+    DurableTaskClient client,
+    IOptions<WorkflowOptions> options,
+    ILogger<MaintenanceService> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
+        RunEveryAsync("SweepLostWorkers", TimeSpan.FromSeconds(options.Value.WorkerSweepIntervalSeconds), ct => workerMonitor.SweepAsync(client, ct), stoppingToken),
+        RunEveryAsync("ReconcileTasks", TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds), ct => reconciler.SweepAsync(client, ct), stoppingToken));
+
+    private async Task RunEveryAsync(string job, TimeSpan interval, Func<CancellationToken, Task<int>> run, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            // The loop's one boundary: a failed run is logged and the next tick tries again, as a timer trigger would.
+            try
+            {
+                await run(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogJobFailed(logger, ex, job);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "Periodic job {Job} failed; it runs again at the next tick")]
+    private static partial void LogJobFailed(ILogger logger, Exception exception, string job);
+}
