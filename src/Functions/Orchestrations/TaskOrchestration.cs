@@ -41,7 +41,7 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
         if (plan.ScheduledAt is { } at && at.UtcDateTime > context.CurrentUtcDateTime)
         {
             using var timerCancel = new CancellationTokenSource();
-            var due = context.CreateTimer(at.UtcDateTime, timerCancel.Token);
+            var due = WaitUntilAsync(context, at.UtcDateTime, timerCancel.Token);
             if (await Task.WhenAny(due, cancelled) == cancelled)
             {
                 timerCancel.Cancel();
@@ -81,6 +81,25 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
         }
 
         return await runner.RunAttemptsAsync(plan, plan.LastAttempt + 1);
+    }
+
+    /// <summary>
+    /// A durable timer that never fires before <paramref name="fireAt"/>. The Azure Storage provider delays timer
+    /// messages by whole seconds of queue visibility, so a timer can fire up to a second early; then it is re-armed.
+    /// </summary>
+    internal static async Task WaitUntilAsync(TaskOrchestrationContext context, DateTime fireAt, CancellationToken cancellationToken)
+    {
+        var target = fireAt;
+        while (true)
+        {
+            await context.CreateTimer(target, cancellationToken);
+            if (context.CurrentUtcDateTime >= fireAt)
+            {
+                return;
+            }
+
+            target = fireAt.AddSeconds(1);
+        }
     }
 
     /// <summary>The end of every run: tell the tasks that wait for this one.</summary>
@@ -125,7 +144,7 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
                 context.CreateReplaySafeLogger<TaskOrchestration>().LogInformation(
                     "Task {TaskId}: attempt {Attempt} failed; retrying in {Delay}", taskId, attempt, delay);
                 using var timerCancel = new CancellationTokenSource();
-                var due = context.CreateTimer(delay, timerCancel.Token);
+                var due = WaitUntilAsync(context, context.CurrentUtcDateTime.Add(delay), timerCancel.Token);
                 if (await Task.WhenAny(due, cancelled) == cancelled)
                 {
                     timerCancel.Cancel();
@@ -140,7 +159,7 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
         private async Task<string> WaitForEndAsync(TaskPlan plan, int attempt, bool started)
         {
             using var timerCancel = new CancellationTokenSource();
-            Task? timeout = started ? context.CreateTimer(TimeSpan.FromSeconds(plan.TimeoutSeconds), timerCancel.Token) : null;
+            Task? timeout = started ? StartTimeout() : null;
             while (true)
             {
                 _update ??= context.WaitForExternalEvent<AttemptUpdate>(WorkflowNames.AttemptEvent);
@@ -169,8 +188,10 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
                     return update.StatusAfter ?? "failed";
                 }
 
-                timeout ??= context.CreateTimer(TimeSpan.FromSeconds(plan.TimeoutSeconds), timerCancel.Token);
+                timeout ??= StartTimeout();
             }
+
+            Task StartTimeout() => WaitUntilAsync(context, context.CurrentUtcDateTime.AddSeconds(plan.TimeoutSeconds), timerCancel.Token);
         }
 
         private static TimeSpan BackOff(TaskPlan plan, int attempt, Guid random)
