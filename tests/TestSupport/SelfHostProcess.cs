@@ -72,6 +72,8 @@ public sealed class SelfHostProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // A test runner's tuning (e.g. DOTNET_PROCESSOR_COUNT for the in-memory Durable host) is not SelfHost's.
+        start.Environment.Remove("DOTNET_PROCESSOR_COUNT");
         foreach (var (key, value) in _environment)
         {
             start.Environment[key] = value;
