@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts the whole system locally: Azurite (on disk, so data survives restarts) and SelfHost on
-# http://127.0.0.1:7071/api. Ctrl-C stops everything.
+# Starts the whole system locally: Azurite (on disk, so data survives restarts), SelfHost on
+# http://127.0.0.1:7071/api, and one worker agent. Ctrl-C stops everything.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -8,11 +8,13 @@ cd "$ROOT"
 ensure_azurite
 log "building"
 dotnet build src/SelfHost/TaskScheduler.SelfHost.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+dotnet build src/WorkerAgent/TaskScheduler.WorkerAgent.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
 
-AZURITE_PID="" SELFHOST_PID=""
+AZURITE_PID="" SELFHOST_PID="" AGENT_PID=""
 cleanup() {
   trap - INT TERM EXIT
   log "stopping"
+  stop_pid "$AGENT_PID" TERM
   stop_pid "$SELFHOST_PID" TERM
   stop_pid "$AZURITE_PID" INT
 }
@@ -30,6 +32,9 @@ for _ in $(seq 1 200); do
   kill -0 "$SELFHOST_PID" 2>/dev/null || { log "SelfHost exited"; exit 1; }
   sleep 0.1
 done
+"$ROOT/scripts/agent.sh" > "$ROOT/.azurite/agent.log" 2>&1 &
+AGENT_PID=$!
+log "worker agent started (pid $AGENT_PID, log in .azurite/agent.log); scripts/agent.sh starts another"
 echo "TaskScheduler API: ${TASKSCHEDULER_URL:-http://127.0.0.1:7071}/api"
 echo "Press Ctrl-C to stop."
 wait "$SELFHOST_PID"

@@ -36,6 +36,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<TaskLogStore>();
         services.AddSingleton<WorkerRepository>();
         services.AddSingleton<WorkerService>();
+        services.AddSingleton<WorkerQueries>();
         services.AddSingleton<TaskLifecycle>();
         services.AddSingleton<WorkerMonitor>();
         services.AddSingleton<TaskReconciler>();

@@ -12,28 +12,35 @@ namespace TaskScheduler.Core.Logs;
 /// </summary>
 public sealed class TaskLogStore(SchedulerStorage storage, TimeProvider clock)
 {
-    /// <summary>Stays under the 64 KiB string property limit with room for escaping.</summary>
+    /// <summary>Stays under the 32K-character limit of a string property.</summary>
     private const int MaxRowChars = 30_000;
+
+    /// <summary>Lines are measured as serialized, so escaping can never push a row past the property limit.</summary>
+    private static readonly JsonSerializerOptions LineJson = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private readonly TableClient _table = storage.Table(TableNames.TaskLogs);
 
     public async Task AppendAsync(string taskId, IReadOnlyList<LogEntry> entries, CancellationToken cancellationToken)
     {
         var rows = new List<TableEntity>();
-        var batch = new List<LogEntry>();
-        var size = 0;
+        var batch = new List<string>();
+        var size = 2;
         foreach (var entry in entries)
         {
-            var cost = entry.Message.Length + 64;
-            if (batch.Count > 0 && size + cost > MaxRowChars)
+            var json = Serialize(entry);
+            if (batch.Count > 0 && size + json.Length + 1 > MaxRowChars)
             {
                 rows.Add(Row(taskId, batch, rows.Count));
                 batch = [];
-                size = 0;
+                size = 2;
             }
 
-            batch.Add(entry);
-            size += cost;
+            batch.Add(json);
+            size += json.Length + 1;
         }
 
         if (batch.Count > 0)
@@ -58,7 +65,7 @@ public sealed class TaskLogStore(SchedulerStorage storage, TimeProvider clock)
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {taskId}");
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            lines.AddRange(JsonSerializer.Deserialize<List<LogEntry>>(row.GetString("Lines") ?? "[]") ?? []);
+            lines.AddRange(JsonSerializer.Deserialize<List<LogEntry>>(row.GetString("Lines") ?? "[]", LineJson) ?? []);
         }
 
         return lines;
@@ -81,11 +88,24 @@ public sealed class TaskLogStore(SchedulerStorage storage, TimeProvider clock)
         }
     }
 
-    private TableEntity Row(string taskId, List<LogEntry> lines, int index) => new(
+    /// <summary>One line as JSON; a line that escaping makes too long for a row is cut (marked) until it fits.</summary>
+    private static string Serialize(LogEntry entry)
+    {
+        var json = JsonSerializer.Serialize(entry, LineJson);
+        while (json.Length > MaxRowChars - 2)
+        {
+            entry = entry with { Message = entry.Message[..(entry.Message.Length / 2)] + " [truncated]" };
+            json = JsonSerializer.Serialize(entry, LineJson);
+        }
+
+        return json;
+    }
+
+    private TableEntity Row(string taskId, List<string> lines, int index) => new(
         taskId,
         string.Create(CultureInfo.InvariantCulture, $"{clock.GetUtcNow().UtcTicks:D19}-{Random.Shared.Next(0x10000):x4}-{index:D4}"))
     {
-        ["Lines"] = JsonSerializer.Serialize(lines),
+        ["Lines"] = "[" + string.Join(',', lines) + "]",
         ["Count"] = lines.Count,
     };
 }

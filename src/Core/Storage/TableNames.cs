@@ -18,5 +18,8 @@ public static class TableNames
     /// <summary>Log lines in batches: PartitionKey = task id, one row per appended batch.</summary>
     public const string TaskLogs = "tasklogs";
 
-    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents, Workers, TaskLogs];
+    /// <summary>Which tasks each worker ran: PartitionKey = worker id, RowKey = task id.</summary>
+    public const string WorkerTasks = "workertasks";
+
+    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents, Workers, TaskLogs, WorkerTasks];
 }

@@ -1,10 +1,11 @@
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Storage;
 
 namespace TaskScheduler.Core.Tasks;
 
 /// <summary>The tasks resource: the rules of decisions.md over the repository. Hosts only parse and shape.</summary>
-public sealed class TaskService(TaskRepository repository, TimeProvider clock)
+public sealed class TaskService(TaskRepository repository, TaskLogStore logs, TimeProvider clock)
 {
     /// <summary>A dependency chain deeper than this is refused rather than walked.</summary>
     private const int MaxDependencyWalk = 1000;
@@ -92,6 +93,8 @@ public sealed class TaskService(TaskRepository repository, TimeProvider clock)
         {
             throw ApiException.Conflict("The task changed while it was being deleted; try again.");
         }
+
+        await logs.DeleteAllAsync(id, cancellationToken);
     }
 
     private TaskItem Apply(TaskItem task, TaskUpdateRequest request)

@@ -10,6 +10,23 @@ public sealed class WorkerRepository(SchedulerStorage storage)
     private const int MaxUpdateAttempts = 10;
 
     private readonly TableClient _table = storage.Table(TableNames.Workers);
+    private readonly TableClient _workerTasks = storage.Table(TableNames.WorkerTasks);
+
+    /// <summary>Remembers that a worker ran a task (for <c>GET /workers/{id}/tasks</c>); idempotent.</summary>
+    public async Task AddTaskAsync(string workerId, string taskId, CancellationToken cancellationToken) =>
+        await _workerTasks.UpsertEntityAsync(new TableEntity(workerId, taskId), TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>Every task a worker ran or runs.</summary>
+    public async Task<IReadOnlyList<string>> GetTaskIdsAsync(string workerId, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await foreach (var row in _workerTasks.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {workerId}"), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            ids.Add(row.RowKey);
+        }
+
+        return ids;
+    }
 
     public async Task<WorkerEntity?> GetAsync(string id, CancellationToken cancellationToken)
     {

@@ -6,4 +6,6 @@ public sealed record AttemptOutcome(bool Succeeded, string? Result, string? Erro
     public static AttemptOutcome TimedOut(int seconds) => new(false, null, $"Timed out after {seconds} s; the process was stopped.", null);
 
     public static AttemptOutcome WorkerLost(string workerId) => new(false, null, $"Worker lost: {workerId} stopped heart-beating.", null);
+
+    public static AttemptOutcome Abandoned(string workerId) => new(false, null, $"Worker lost: {workerId} no longer reports this attempt.", null);
 }

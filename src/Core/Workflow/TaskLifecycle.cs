@@ -100,6 +100,12 @@ public sealed class TaskLifecycle(
     {
         var stored = await tasks.UpdateAsync(taskId, task =>
         {
+            // The same claim again (a retried request whose first reply was lost) is answered, not refused.
+            if (task.Status == TaskState.Running && task.Attempt == attempt && task.WorkerId == workerId)
+            {
+                return task;
+            }
+
             if (task.Status != TaskState.Queued || task.Attempt != attempt)
             {
                 throw ApiException.Conflict($"Attempt {attempt} cannot be claimed: the task is {task.Status.ToWire()} at attempt {task.Attempt}.");
@@ -109,7 +115,9 @@ public sealed class TaskLifecycle(
             return task with { Status = TaskState.Running, WorkerId = workerId, StartedAt = now, UpdatedAt = now };
         }, cancellationToken) ?? throw ApiException.NotFound($"Task '{taskId}' was not found.");
 
-        await logs.AppendAsync(taskId, Line(LogLevels.Info, $"Attempt {attempt} started on worker {workerId}.", attempt), cancellationToken);
+        await Task.WhenAll(
+            logs.AppendAsync(taskId, Line(LogLevels.Info, $"Attempt {attempt} started on worker {workerId}.", attempt), cancellationToken),
+            workers.AddTaskAsync(workerId, taskId, cancellationToken));
         return stored.Task;
     }
 

@@ -40,6 +40,24 @@ public static class TaskWorkflowClient
             cancellationToken);
     }
 
+    /// <summary>A deleted task's orchestration: stopped if it still waits (e.g. on a timer), and its history purged.</summary>
+    public static async Task RemoveAsync(DurableTaskClient client, string taskId, CancellationToken cancellationToken)
+    {
+        var existing = await client.GetInstanceAsync(taskId, cancellationToken);
+        if (existing is null)
+        {
+            return;
+        }
+
+        if (!existing.IsCompleted)
+        {
+            await client.TerminateInstanceAsync(taskId, "task deleted", cancellationToken);
+            await client.WaitForInstanceCompletionAsync(taskId, cancellationToken);
+        }
+
+        await client.PurgeInstanceAsync(taskId, null, cancellationToken);
+    }
+
     public static Task RaiseAttemptAsync(DurableTaskClient client, string taskId, AttemptUpdate update, CancellationToken cancellationToken) =>
         RaiseAsync(client, taskId, WorkflowNames.AttemptEvent, update, cancellationToken);
 

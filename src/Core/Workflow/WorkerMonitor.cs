@@ -55,14 +55,17 @@ public sealed partial class WorkerMonitor(
             foreach (var task in running)
             {
                 var worker = task.WorkerId is null ? null : await workers.GetAsync(task.WorkerId, cancellationToken);
-                if (worker is not null && worker.Status != WorkerStatus.Offline)
+                var outcome = worker is null || worker.Status == WorkerStatus.Offline
+                    ? AttemptOutcome.WorkerLost(task.WorkerId ?? "unknown")
+                    : Abandoned(task, worker) ? AttemptOutcome.Abandoned(worker.PartitionKey) : null;
+                if (outcome is null)
                 {
                     continue;
                 }
 
                 try
                 {
-                    var after = await lifecycle.EndAttemptAsync(new AttemptRef(task.Id, task.Attempt), task.WorkerId, AttemptOutcome.WorkerLost(task.WorkerId ?? "unknown"), cancellationToken);
+                    var after = await lifecycle.EndAttemptAsync(new AttemptRef(task.Id, task.Attempt), task.WorkerId, outcome, cancellationToken);
                     LogAttemptLost(logger, task.Id, task.Attempt, task.WorkerId, after.Status.ToWire());
                     await TaskWorkflowClient.RaiseAttemptAsync(client, task.Id, new AttemptUpdate(task.Attempt, false, after.Status.ToWire()), cancellationToken);
                     lost++;
@@ -78,6 +81,18 @@ public sealed partial class WorkerMonitor(
                 return lost;
             }
         }
+    }
+
+    /// <summary>
+    /// A live worker that has heart-beaten twice since it claimed the attempt without reporting it no longer runs
+    /// it (its report of the end was lost, or it restarted under the same id): the attempt is over.
+    /// </summary>
+    private bool Abandoned(TaskItem task, WorkerEntity worker)
+    {
+        var twoBeats = TimeSpan.FromSeconds(2 * options.Value.HeartbeatIntervalSeconds);
+        return task.StartedAt is { } started
+            && worker.LastHeartbeat > started + twoBeats
+            && !WorkerResource.CurrentTaskIdsOf(worker).Contains(task.Id);
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Worker {WorkerId} is offline (last heartbeat {LastHeartbeat:o})")]

@@ -2,14 +2,26 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workflow;
 
 namespace TaskScheduler.Functions.Http;
 
 /// <summary>The tasks resource. Each function parses, calls Core, and shapes the reply; nothing else.</summary>
-public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle)
+public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLogStore logs)
 {
+    [Function("GetTaskLogs")]
+    public async Task<IActionResult> GetLogsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tasks/{id}/logs")] HttpRequest request,
+        string id)
+    {
+        var query = TaskLogQuery.Parse(request.Query);
+        await tasks.GetAsync(id, request.HttpContext.RequestAborted);
+        var (page, meta) = query.Apply(await logs.ReadAllAsync(id, request.HttpContext.RequestAborted));
+        return ApiResults.Ok(page, meta);
+    }
+
     [Function("ListTasks")]
     public async Task<IActionResult> ListAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tasks")] HttpRequest request)
@@ -101,9 +113,11 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle)
     [Function("DeleteTask")]
     public async Task<IActionResult> DeleteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "tasks/{id}")] HttpRequest request,
-        string id)
+        string id,
+        [DurableClient] DurableTaskClient client)
     {
         await tasks.DeleteAsync(id, request.HttpContext.RequestAborted);
+        await TaskWorkflowClient.RemoveAsync(client, id, CancellationToken.None);
         return ApiResults.Ok(new { success = true, message = "Task deleted successfully" });
     }
 }

@@ -7,8 +7,31 @@ using TaskScheduler.Core.Workers;
 namespace TaskScheduler.Functions.Http;
 
 /// <summary>Worker agents: registration and heartbeats (the agent protocol), and the worker views.</summary>
-public sealed class WorkersApi(WorkerService workers)
+public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
 {
+    [Function("ListWorkers")]
+    public async Task<IActionResult> ListAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "workers")] HttpRequest request)
+    {
+        var (items, meta) = await queries.ListAsync(WorkerQueries.ParseList(request.Query), request.HttpContext.RequestAborted);
+        return ApiResults.Ok(items, meta);
+    }
+
+    [Function("GetWorker")]
+    public async Task<IActionResult> GetAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "workers/{id}")] HttpRequest request,
+        string id) =>
+        ApiResults.Ok(WorkerDetailResource.From(await queries.GetAsync(id, request.HttpContext.RequestAborted)));
+
+    [Function("ListWorkerTasks")]
+    public async Task<IActionResult> ListTasksAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "workers/{id}/tasks")] HttpRequest request,
+        string id)
+    {
+        var (items, meta) = await queries.ListTasksAsync(id, WorkerQueries.ParseList(request.Query), request.HttpContext.RequestAborted);
+        return ApiResults.Ok(items, meta);
+    }
+
     [Function("RegisterWorker")]
     public async Task<IActionResult> RegisterAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "workers")] HttpRequest request)

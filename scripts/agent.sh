@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Starts one more worker agent against the system scripts/run.sh runs (for trying scale and crashes by hand).
+# Any argument is passed to the agent, e.g.: scripts/agent.sh --Agent:Slots=4 --Agent:Tags:0=gpu
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+if [ ! -f src/WorkerAgent/bin/Release/net10.0/TaskScheduler.WorkerAgent.dll ]; then
+  dotnet build src/WorkerAgent/TaskScheduler.WorkerAgent.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+fi
+export Agent__ApiBaseUrl="${Agent__ApiBaseUrl:-${TASKSCHEDULER_URL:-http://127.0.0.1:7071}/api/}"
+export Agent__QueueConnection="${Agent__QueueConnection:-UseDevelopmentStorage=true}"
+if [ -z "${Agent__ApiKey:-}" ] && [ -f "$ROOT/.azurite/agent.key" ]; then export Agent__ApiKey="$(cat "$ROOT/.azurite/agent.key")"; fi
+exec dotnet src/WorkerAgent/bin/Release/net10.0/TaskScheduler.WorkerAgent.dll "$@"

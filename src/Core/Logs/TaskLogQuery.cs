@@ -1,0 +1,25 @@
+using TaskScheduler.Core.Api;
+
+namespace TaskScheduler.Core.Logs;
+
+/// <summary><c>GET /tasks/{id}/logs</c>: <c>limit</c> (default 100, max 1000), <c>offset</c>, <c>level</c>.</summary>
+public sealed record TaskLogQuery(int Limit, int Offset, string? Level)
+{
+    private static readonly string[] Allowed = ["limit", "offset", "level"];
+    private static readonly Dictionary<string, string> Levels = LogLevels.All.ToDictionary(l => l, l => l, StringComparer.Ordinal);
+
+    public static TaskLogQuery Parse(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> query)
+    {
+        var parameters = QueryParameters.Parse(query, Allowed);
+        return new TaskLogQuery(
+            parameters.GetInt("limit", 100, 1, 1000),
+            parameters.GetInt("offset", 0, 0, int.MaxValue),
+            parameters.GetString("level") is null ? null : parameters.GetChoice("level", LogLevels.Info, Levels));
+    }
+
+    public (IReadOnlyList<LogEntry> Page, object Meta) Apply(IReadOnlyList<LogEntry> lines)
+    {
+        var matching = Level is null ? lines : lines.Where(l => l.Level == Level).ToList();
+        return (matching.Skip(Offset).Take(Limit).ToList(), new { limit = Limit, offset = Offset, total = matching.Count });
+    }
+}

@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using TaskScheduler.Core.Workers;
+
+namespace TaskScheduler.WorkerAgent;
+
+/// <summary>What a successful claim hands the agent.</summary>
+public sealed record ClaimedAttempt(string TaskId, int Attempt, string Command, int TimeoutSeconds, bool CheckpointEnabled, JsonNode? CheckpointData);
+
+/// <summary>How the scheduler answered a call that changes an attempt.</summary>
+public enum ApiAnswer
+{
+    Accepted,
+
+    /// <summary>409: stale, duplicate or foreign (the attempt is no longer ours).</summary>
+    Refused,
+
+    /// <summary>404: the task does not exist (deleted, or a poison message).</summary>
+    Unknown,
+}
+
+/// <summary>
+/// The agent protocol over HTTP. The client comes from <c>IHttpClientFactory</c> with the standard resilience
+/// handler (retries with back-off, timeouts, circuit breaker); this class adds the protocol's meaning of 404/409
+/// and logs an outage once when it starts and once when it ends, not once per try.
+/// </summary>
+public sealed partial class SchedulerApiClient(HttpClient http, IOptions<AgentOptions> options, ILogger<SchedulerApiClient> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private readonly object _outageLock = new();
+    private DateTimeOffset? _outageSince;
+
+    public async Task<(string WorkerId, int HeartbeatSeconds, int LeaseSeconds)> RegisterAsync(string workerId, CancellationToken cancellationToken)
+    {
+        using var reply = await SendAsync(HttpMethod.Post, "workers", new
+        {
+            id = workerId,
+            hostname = Environment.MachineName,
+            version = typeof(SchedulerApiClient).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
+            tags = options.Value.Tags,
+            concurrency = options.Value.Slots,
+        }, cancellationToken);
+        await EnsureSuccessAsync(reply);
+        using var body = await JsonDocument.ParseAsync(await reply.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        var meta = body.RootElement.GetProperty("meta");
+        return (body.RootElement.GetProperty("data").GetProperty("id").GetString()!, meta.GetProperty("heartbeat_interval_seconds").GetInt32(), meta.GetProperty("lease_seconds").GetInt32());
+    }
+
+    /// <summary>Reports what runs and how loaded the machine is; returns the attempts to stop.</summary>
+    public async Task<IReadOnlyList<RunningAttempt>> HeartbeatAsync(string workerId, IReadOnlyList<RunningAttempt> running, WorkerResources resources, CancellationToken cancellationToken)
+    {
+        using var reply = await SendAsync(HttpMethod.Post, $"workers/{workerId}/heartbeat", new { current_tasks = running, resources }, cancellationToken);
+        await EnsureSuccessAsync(reply);
+        using var body = await JsonDocument.ParseAsync(await reply.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        return body.RootElement.GetProperty("data").GetProperty("kill").Deserialize<List<RunningAttempt>>(Json) ?? [];
+    }
+
+    public async Task<(ApiAnswer Answer, ClaimedAttempt? Attempt)> ClaimAsync(string taskId, int attempt, string workerId, CancellationToken cancellationToken)
+    {
+        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{taskId}/claim", new { worker_id = workerId, attempt }, cancellationToken);
+        var answer = await AnswerOfAsync(reply);
+        if (answer != ApiAnswer.Accepted)
+        {
+            return (answer, null);
+        }
+
+        var data = (await reply.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["data"]!;
+        return (answer, new ClaimedAttempt(
+            data["task_id"]!.GetValue<string>(),
+            data["attempt"]!.GetValue<int>(),
+            data["command"]!.GetValue<string>(),
+            data["timeout_seconds"]!.GetValue<int>(),
+            data["checkpoint_enabled"]!.GetValue<bool>(),
+            data["checkpoint_data"]?.DeepClone()));
+    }
+
+    public async Task<ApiAnswer> CompleteAsync(ClaimedAttempt attempt, string workerId, string? result, int exitCode, CancellationToken cancellationToken)
+    {
+        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/complete", new { worker_id = workerId, attempt = attempt.Attempt, result, exit_code = exitCode }, cancellationToken);
+        return await AnswerOfAsync(reply);
+    }
+
+    public async Task<ApiAnswer> FailAsync(ClaimedAttempt attempt, string workerId, string error, string? result, int? exitCode, CancellationToken cancellationToken)
+    {
+        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/fail", new { worker_id = workerId, attempt = attempt.Attempt, error, result, exit_code = exitCode }, cancellationToken);
+        return await AnswerOfAsync(reply);
+    }
+
+    public async Task<ApiAnswer> AppendLogsAsync(ClaimedAttempt attempt, string workerId, IReadOnlyList<OutputLine> lines, CancellationToken cancellationToken)
+    {
+        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/logs", new
+        {
+            worker_id = workerId,
+            attempt = attempt.Attempt,
+            lines = lines.Select(l => new { timestamp = l.Timestamp, level = l.Level, message = l.Text }),
+        }, cancellationToken);
+        return await AnswerOfAsync(reply);
+    }
+
+    public async Task<ApiAnswer> CheckpointAsync(ClaimedAttempt attempt, string workerId, JsonNode checkpoint, CancellationToken cancellationToken)
+    {
+        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/checkpoint", new { checkpoint_data = checkpoint, worker_id = workerId, attempt = attempt.Attempt }, cancellationToken);
+        return await AnswerOfAsync(reply);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: Json) };
+        if (!string.IsNullOrEmpty(options.Value.ApiKey))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("ApiKey", options.Value.ApiKey);
+        }
+
+        try
+        {
+            var reply = await http.SendAsync(request, cancellationToken);
+            if ((int)reply.StatusCode < 500)
+            {
+                OutageEnded();
+            }
+
+            return reply;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.CircuitBreaker.BrokenCircuitException
+            || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            OutageStarted(ex);
+            throw new SchedulerUnreachableException($"{method} {path} failed: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task<ApiAnswer> AnswerOfAsync(HttpResponseMessage reply)
+    {
+        switch (reply.StatusCode)
+        {
+            case HttpStatusCode.Conflict:
+                return ApiAnswer.Refused;
+            case HttpStatusCode.NotFound:
+                return ApiAnswer.Unknown;
+            default:
+                await EnsureSuccessAsync(reply);
+                return ApiAnswer.Accepted;
+        }
+    }
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage reply)
+    {
+        if (!reply.IsSuccessStatusCode)
+        {
+            var text = await reply.Content.ReadAsStringAsync();
+            throw new SchedulerUnreachableException($"The scheduler answered {(int)reply.StatusCode}: {text[..Math.Min(text.Length, 500)]}", null);
+        }
+    }
+
+    private void OutageStarted(Exception ex)
+    {
+        lock (_outageLock)
+        {
+            if (_outageSince is not null)
+            {
+                return;
+            }
+
+            _outageSince = DateTimeOffset.UtcNow;
+        }
+
+        LogOutage(logger, ex.GetType().Name, ex.Message);
+    }
+
+    private void OutageEnded()
+    {
+        TimeSpan lasted;
+        lock (_outageLock)
+        {
+            if (_outageSince is not { } since)
+            {
+                return;
+            }
+
+            lasted = DateTimeOffset.UtcNow - since;
+            _outageSince = null;
+        }
+
+        LogRecovered(logger, lasted.TotalSeconds);
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "The scheduler API is unreachable ({Error}: {Message}); retrying with back-off")]
+    private static partial void LogOutage(ILogger logger, string error, string message);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "The scheduler API is reachable again after {Seconds:0.0} s")]
+    private static partial void LogRecovered(ILogger logger, double seconds);
+}
+
+/// <summary>The API could not be reached, or answered with a server error, after the resilience handler's retries.</summary>
+public sealed class SchedulerUnreachableException(string message, Exception? inner) : Exception(message, inner);
