@@ -90,7 +90,7 @@ public sealed partial class AgentService(
                 }
 
                 idle = TimeSpan.FromMilliseconds(options.Value.MinPollMilliseconds);
-                started = await ClaimAndStartAsync(received, stoppingToken);
+                started = await ClaimAndStartAsync(received);
             }
             finally
             {
@@ -117,20 +117,21 @@ public sealed partial class AgentService(
     }
 
     /// <returns>True when a command started (and holds the slot until it ends).</returns>
-    private async Task<bool> ClaimAndStartAsync(ReceivedDispatch received, CancellationToken stoppingToken)
+    private async Task<bool> ClaimAndStartAsync(ReceivedDispatch received)
     {
         if (received.Dispatch is not { } dispatch)
         {
             LogPoison(logger, received.Queue, received.Message.MessageId);
-            await queues.DeleteAsync(received, stoppingToken);
+            await queues.DeleteAsync(received, CancellationToken.None);
             return false;
         }
 
+        // From here on a shutdown must not interrupt: a claim the scheduler accepted has to run (or be drained).
         ApiAnswer answer;
         ClaimedAttempt? claimed;
         try
         {
-            (answer, claimed) = await api.ClaimAsync(dispatch.TaskId, dispatch.Attempt, _workerId, stoppingToken);
+            (answer, claimed) = await api.ClaimAsync(dispatch.TaskId, dispatch.Attempt, _workerId, CancellationToken.None);
             _lastContact = DateTimeOffset.UtcNow;
         }
         catch (SchedulerUnreachableException)
@@ -139,7 +140,7 @@ public sealed partial class AgentService(
             return false;
         }
 
-        await queues.DeleteAsync(received, stoppingToken);
+        await queues.DeleteAsync(received, CancellationToken.None);
         if (answer != ApiAnswer.Accepted || claimed is null)
         {
             LogNotClaimed(logger, dispatch.TaskId, dispatch.Attempt, answer);

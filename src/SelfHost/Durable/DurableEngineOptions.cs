@@ -24,6 +24,13 @@ public sealed class DurableEngineOptions
     [Range(1, 1000)]
     public int MaxConcurrentOrchestrations { get; set; } = 64;
 
+    /// <summary>
+    /// How long the control-queue partition lease lasts (renewed every third of it). Bounds how long a restarted
+    /// SelfHost waits for the lease its killed predecessor held; each renewal is one table write.
+    /// </summary>
+    [Range(3, 60)]
+    public int PartitionLeaseSeconds { get; set; } = 9;
+
     [Range(1, 1000)]
     public int MaxConcurrentActivities { get; set; } = 64;
 }

@@ -37,6 +37,13 @@ public sealed partial class DurableSidecarHost(
             MaxQueuePollingInterval = TimeSpan.FromMilliseconds(options.Value.MaxQueuePollingIntervalMs),
             MaxConcurrentTaskOrchestrationWorkItems = options.Value.MaxConcurrentOrchestrations,
             MaxConcurrentTaskActivityWorkItems = options.Value.MaxConcurrentActivities,
+
+            // One process owns the hub: after a crash the next start must not wait out a minute-long app lease and
+            // a 30 s partition lease before timers and events flow again.
+            UseAppLease = false,
+            LeaseInterval = TimeSpan.FromSeconds(options.Value.PartitionLeaseSeconds),
+            LeaseRenewInterval = TimeSpan.FromSeconds(Math.Max(1, options.Value.PartitionLeaseSeconds / 3)),
+            LeaseAcquireInterval = TimeSpan.FromSeconds(2),
             LoggerFactory = loggerFactory,
         };
         var engine = new AzureStorageOrchestrationService(settings);
