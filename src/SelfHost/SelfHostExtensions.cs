@@ -24,6 +24,7 @@ public static class SelfHostExtensions
         builder.Services.AddSchedulerCore(builder.Configuration);
         builder.Services.AddDurableEngine();
         builder.Services.AddHostedService<MaintenanceService>();
+        builder.Services.AddHostedService<EventOutboxService>();
         return builder;
     }
 

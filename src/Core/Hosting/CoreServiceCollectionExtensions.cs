@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using TaskScheduler.Core.Storage;
+using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Logs;
+using TaskScheduler.Core.Metrics;
 using TaskScheduler.Core.Queues;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workers;
@@ -40,6 +42,16 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<TaskLifecycle>();
         services.AddSingleton<WorkerMonitor>();
         services.AddSingleton<TaskReconciler>();
+        services.AddOptions<EventOptions>()
+            .BindConfiguration(EventOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<EventPublisher>();
+        services.AddSingleton<MetricsStore>();
+        services.AddSingleton<MetricsService>();
+        services.AddSingleton<SystemStatusService>();
+        services.AddSingleton<EventDelivery>();
+        services.AddHttpClient(EventDelivery.HttpClientName);
         services.AddHostedService<StorageInitializer>();
         return services;
     }

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
+using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Queues;
 
 namespace TaskScheduler.Core.Storage;
@@ -20,6 +21,6 @@ public sealed class SchedulerStorage(TableServiceClient tables, QueueServiceClie
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         await Task.WhenAll(TableNames.All.Select(name => Table(name).CreateIfNotExistsAsync(cancellationToken)));
-        await Task.WhenAll(QueueNames.ByPrecedence.Select(name => Queue(name).CreateIfNotExistsAsync(cancellationToken: cancellationToken)));
+        await Task.WhenAll(QueueNames.ByPrecedence.Concat(EventQueues.All).Select(name => Queue(name).CreateIfNotExistsAsync(cancellationToken: cancellationToken)));
     }
 }

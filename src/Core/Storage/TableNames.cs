@@ -21,5 +21,8 @@ public static class TableNames
     /// <summary>Which tasks each worker ran: PartitionKey = worker id, RowKey = task id.</summary>
     public const string WorkerTasks = "workertasks";
 
-    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents, Workers, TaskLogs, WorkerTasks];
+    /// <summary>Finished-task counters per hour and per day, sharded: PartitionKey = hour|day.</summary>
+    public const string Metrics = "metrics";
+
+    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents, Workers, TaskLogs, WorkerTasks, Metrics];
 }

@@ -1,11 +1,12 @@
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Storage;
 
 namespace TaskScheduler.Core.Tasks;
 
 /// <summary>The tasks resource: the rules of decisions.md over the repository. Hosts only parse and shape.</summary>
-public sealed class TaskService(TaskRepository repository, TaskLogStore logs, TimeProvider clock)
+public sealed class TaskService(TaskRepository repository, TaskLogStore logs, EventPublisher events, TimeProvider clock)
 {
     /// <summary>A dependency chain deeper than this is refused rather than walked.</summary>
     private const int MaxDependencyWalk = 1000;
@@ -36,7 +37,9 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ti
 
         // The edges first: from the moment the task exists, its dependencies know it waits for them.
         await repository.AddDependentAsync(task.Id, task.Dependencies, cancellationToken);
-        return (await repository.InsertAsync(task, cancellationToken)).Task;
+        var created = (await repository.InsertAsync(task, cancellationToken)).Task;
+        await events.TaskEventAsync(EventTypes.TaskCreated, created, cancellationToken);
+        return created;
     }
 
     public async Task<StoredTask> GetAsync(string id, CancellationToken cancellationToken) =>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Storage;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workflow;
@@ -9,7 +10,7 @@ using TaskScheduler.Core.Workflow;
 namespace TaskScheduler.Core.Workers;
 
 /// <summary>The agent's side of registration and heart-beating.</summary>
-public sealed partial class WorkerService(WorkerRepository workers, TaskRepository tasks, TimeProvider clock, IOptions<WorkflowOptions> options)
+public sealed partial class WorkerService(WorkerRepository workers, TaskRepository tasks, EventPublisher events, TimeProvider clock, IOptions<WorkflowOptions> options)
 {
     /// <summary>What the agent must keep: heartbeat interval, and the lease after which it stops its commands itself.</summary>
     public int HeartbeatIntervalSeconds => options.Value.HeartbeatIntervalSeconds;
@@ -78,6 +79,7 @@ public sealed partial class WorkerService(WorkerRepository workers, TaskReposito
             TasksFailed = previous?.TasksFailed ?? 0,
         };
         await workers.UpsertAsync(worker, cancellationToken);
+        await events.WorkerEventAsync(EventTypes.WorkerRegistered, worker, cancellationToken);
         return worker;
     }
 

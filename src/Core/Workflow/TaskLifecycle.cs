@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Logs;
+using TaskScheduler.Core.Metrics;
 using TaskScheduler.Core.Queues;
 using TaskScheduler.Core.Storage;
 using TaskScheduler.Core.Tasks;
@@ -19,6 +21,8 @@ public sealed class TaskLifecycle(
     TaskQueues queues,
     WorkerRepository workers,
     TaskLogStore logs,
+    EventPublisher events,
+    MetricsStore metrics,
     TimeProvider clock,
     IOptions<WorkflowOptions> options)
 {
@@ -98,11 +102,14 @@ public sealed class TaskLifecycle(
     /// </summary>
     public async Task<TaskItem> ClaimAsync(string taskId, string workerId, int attempt, CancellationToken cancellationToken)
     {
+        var repeated = false;
         var stored = await tasks.UpdateAsync(taskId, task =>
         {
+            repeated = false;
             // The same claim again (a retried request whose first reply was lost) is answered, not refused.
             if (task.Status == TaskState.Running && task.Attempt == attempt && task.WorkerId == workerId)
             {
+                repeated = true;
                 return task;
             }
 
@@ -115,9 +122,14 @@ public sealed class TaskLifecycle(
             return task with { Status = TaskState.Running, WorkerId = workerId, StartedAt = now, UpdatedAt = now };
         }, cancellationToken) ?? throw ApiException.NotFound($"Task '{taskId}' was not found.");
 
-        await Task.WhenAll(
-            logs.AppendAsync(taskId, Line(LogLevels.Info, $"Attempt {attempt} started on worker {workerId}.", attempt), cancellationToken),
-            workers.AddTaskAsync(workerId, taskId, cancellationToken));
+        if (!repeated)
+        {
+            await Task.WhenAll(
+                logs.AppendAsync(taskId, Line(LogLevels.Info, $"Attempt {attempt} started on worker {workerId}.", attempt), cancellationToken),
+                workers.AddTaskAsync(workerId, taskId, cancellationToken),
+                events.TaskEventAsync(EventTypes.TaskStarted, stored.Task, cancellationToken));
+        }
+
         return stored.Task;
     }
 
@@ -157,6 +169,12 @@ public sealed class TaskLifecycle(
             _ => Line(LogLevels.Error, $"Attempt {attempt.Attempt} failed: {outcome.Error} No retries left.", attempt.Attempt),
         };
         await logs.AppendAsync(task.Id, line, cancellationToken);
+        await events.TaskEventAsync(EventTypeOf(task.Status), task, cancellationToken);
+        if (task.Status.IsTerminal())
+        {
+            await metrics.RecordAsync(task, cancellationToken);
+        }
+
         if (ranOn is not null)
         {
             await workers.UpdateAsync(ranOn, worker =>
@@ -210,6 +228,7 @@ public sealed class TaskLifecycle(
             return task with { Status = TaskState.Cancelled, Error = "Cancelled by request.", CompletedAt = now, UpdatedAt = now };
         }, cancellationToken) ?? throw ApiException.NotFound($"Task '{taskId}' was not found.");
         await logs.AppendAsync(taskId, Line(LogLevels.Warn, "Cancelled by request.", stored.Task.Attempt), cancellationToken);
+        await events.TaskEventAsync(EventTypes.TaskCancelled, stored.Task, cancellationToken);
         return stored.Task;
     }
 
@@ -240,18 +259,24 @@ public sealed class TaskLifecycle(
             };
         }, cancellationToken) ?? throw ApiException.NotFound($"Task '{taskId}' was not found.");
         await logs.AppendAsync(taskId, Line(LogLevels.Info, "Retry requested; one more attempt granted.", stored.Task.Attempt), cancellationToken);
+        await events.TaskEventAsync(EventTypes.TaskRetrying, stored.Task, cancellationToken);
         return stored.Task;
     }
 
     /// <summary>A task that will never run (a dependency failed): <c>pending -> failed</c>.</summary>
     public async Task<string> FailUnrunAsync(FailTaskRequest request, CancellationToken cancellationToken)
     {
-        var stored = await tasks.UpdateAsync(request.TaskId, task => task.Status == TaskState.Pending
-            ? task with { Status = TaskState.Failed, Error = request.Error, CompletedAt = Now, UpdatedAt = Now }
-            : task, cancellationToken);
-        if (stored?.Task.Status == TaskState.Failed)
+        var changed = false;
+        var stored = await tasks.UpdateAsync(request.TaskId, task =>
+        {
+            changed = task.Status == TaskState.Pending;
+            return changed ? task with { Status = TaskState.Failed, Error = request.Error, CompletedAt = Now, UpdatedAt = Now } : task;
+        }, cancellationToken);
+        if (changed && stored is not null)
         {
             await logs.AppendAsync(request.TaskId, Line(LogLevels.Error, request.Error, stored.Task.Attempt), cancellationToken);
+            await events.TaskEventAsync(EventTypes.TaskFailed, stored.Task, cancellationToken);
+            await metrics.RecordAsync(stored.Task, cancellationToken);
         }
 
         return stored?.Task.Status.ToWire() ?? "deleted";
@@ -308,4 +333,11 @@ public sealed class TaskLifecycle(
     }
 
     private LogEntry Line(string level, string message, int attempt) => new(Now, level, message, attempt);
+
+    private static string EventTypeOf(TaskState status) => status switch
+    {
+        TaskState.Completed => EventTypes.TaskCompleted,
+        TaskState.Pending => EventTypes.TaskRetrying,
+        _ => EventTypes.TaskFailed,
+    };
 }

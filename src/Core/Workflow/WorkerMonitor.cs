@@ -2,6 +2,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Storage;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workers;
@@ -17,6 +18,7 @@ public sealed partial class WorkerMonitor(
     WorkerRepository workers,
     TaskRepository tasks,
     TaskLifecycle lifecycle,
+    EventPublisher events,
     TimeProvider clock,
     IOptions<WorkflowOptions> options,
     ILogger<WorkerMonitor> logger)
@@ -32,19 +34,21 @@ public sealed partial class WorkerMonitor(
 
         foreach (var worker in silent)
         {
+            var marked = false;
             var updated = await workers.UpdateAsync(worker.PartitionKey, w =>
             {
-                if (w.Status == WorkerStatus.Offline || w.LastHeartbeat >= cutoff)
+                marked = w.Status != WorkerStatus.Offline && w.LastHeartbeat < cutoff;
+                if (marked)
                 {
-                    return false;
+                    w.Status = WorkerStatus.Offline;
                 }
 
-                w.Status = WorkerStatus.Offline;
-                return true;
+                return marked;
             }, cancellationToken);
-            if (updated?.Status == WorkerStatus.Offline)
+            if (marked && updated is not null)
             {
                 LogWorkerOffline(logger, worker.PartitionKey, worker.LastHeartbeat);
+                await events.WorkerEventAsync(EventTypes.WorkerOffline, updated, cancellationToken);
             }
         }
 

@@ -2,10 +2,9 @@ using System.Net;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using TaskScheduler.Core.Queues;
-using TaskScheduler.TestSupport;
 using Xunit;
 
-namespace TaskScheduler.Workflow.Tests;
+namespace TaskScheduler.TestSupport;
 
 /// <summary>
 /// A scripted agent: it reads the priority queues like the real agent and speaks the agent protocol over HTTP,

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using TaskScheduler.Core.Metrics;
+
+namespace TaskScheduler.Functions.Http;
+
+/// <summary>System status and metrics.</summary>
+public sealed class SystemApi(SystemStatusService status, MetricsService metrics)
+{
+    [Function("GetSystemStatus")]
+    public async Task<IActionResult> StatusAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "system/status")] HttpRequest request,
+        [DurableClient] DurableTaskClient client)
+    {
+        Core.Api.QueryParameters.Parse(request.Query, []);
+        return ApiResults.Ok(await status.GetAsync(client, request.HttpContext.RequestAborted));
+    }
+
+    [Function("GetSystemMetrics")]
+    public async Task<IActionResult> MetricsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "system/metrics")] HttpRequest request)
+    {
+        var (data, meta) = await metrics.GetAsync(request.Query, request.HttpContext.RequestAborted);
+        return ApiResults.Ok(data, meta);
+    }
+}
