@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Hosting;
+using TaskScheduler.Core.Telemetry;
 using TaskScheduler.Functions.Http;
 using TaskScheduler.SelfHost.Durable;
 
@@ -22,6 +23,7 @@ public static class SelfHostExtensions
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSchedulerCore(builder.Configuration);
+        builder.Services.AddSchedulerTelemetry(builder.Configuration, "taskscheduler-api", aspNetCore: true);
         builder.Services.AddDurableEngine();
         builder.Services.AddHostedService<MaintenanceService>();
         builder.Services.AddHostedService<EventOutboxService>();

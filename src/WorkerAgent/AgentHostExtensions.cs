@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using TaskScheduler.Core.Telemetry;
 
 namespace TaskScheduler.WorkerAgent;
 
@@ -28,6 +29,7 @@ public static class AgentHostExtensions
                 resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(20);
             });
         builder.Services.AddSingleton<DispatchQueues>();
+        builder.Services.AddSchedulerTelemetry(builder.Configuration, "taskscheduler-agent", aspNetCore: false);
         builder.Services.AddHostedService<AgentService>();
 
         // Room to drain running commands on SIGTERM before the host gives up.

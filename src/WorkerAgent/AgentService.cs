@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using TaskScheduler.Core.Telemetry;
 using TaskScheduler.Core.Workers;
 
 namespace TaskScheduler.WorkerAgent;
@@ -126,6 +127,10 @@ public sealed partial class AgentService(
             return false;
         }
 
+        // The attempt's span joins the task's trace (started by the request that created it).
+        using var span = SchedulerTelemetry.StartLinked("claim attempt", dispatch.TraceParent, System.Diagnostics.ActivityKind.Consumer);
+        span?.SetTag("task.id", dispatch.TaskId).SetTag("task.attempt", dispatch.Attempt);
+
         // From here on a shutdown must not interrupt: a claim the scheduler accepted has to run (or be drained).
         ApiAnswer answer;
         ClaimedAttempt? claimed;
@@ -147,7 +152,7 @@ public sealed partial class AgentService(
             return false;
         }
 
-        var run = new AttemptRun(claimed, _workerId, api, options, loggerFactory.CreateLogger<AttemptRun>());
+        var run = new AttemptRun(claimed, _workerId, api, options, loggerFactory.CreateLogger<AttemptRun>(), span?.Id ?? dispatch.TraceParent);
         var task = Task.Run(async () =>
         {
             try

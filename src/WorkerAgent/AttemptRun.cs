@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Logs;
+using TaskScheduler.Core.Telemetry;
 using TaskScheduler.Core.Workers;
 
 namespace TaskScheduler.WorkerAgent;
@@ -32,7 +33,8 @@ public sealed partial class AttemptRun(
     string workerId,
     SchedulerApiClient api,
     IOptions<AgentOptions> options,
-    ILogger logger)
+    ILogger logger,
+    string? traceParent)
 {
     private const int ChannelCapacity = 20_000;
     private const int BatchLines = 500;
@@ -55,6 +57,8 @@ public sealed partial class AttemptRun(
 
     public async Task RunAsync()
     {
+        using var span = SchedulerTelemetry.StartLinked("run attempt", traceParent);
+        span?.SetTag("task.id", attempt.TaskId).SetTag("task.attempt", attempt.Attempt);
         var directory = Path.Combine(options.Value.WorkDirectory, workerId, $"{attempt.TaskId}-{attempt.Attempt}");
         Directory.CreateDirectory(directory);
         var checkpointFile = attempt.CheckpointEnabled ? Path.Combine(directory, "checkpoint.json") : null;

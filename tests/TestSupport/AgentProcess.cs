@@ -24,6 +24,9 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Everything kept of what the agent printed (the last 20,000 lines).</summary>
+    public IReadOnlyList<string> Output => _output.ToArray();
+
     public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(80));
 
     public static AgentProcess Start(Uri apiBase, string queuePrefix, int slots = 2, IReadOnlyDictionary<string, string>? settings = null)
@@ -114,7 +117,7 @@ public sealed class AgentProcess : IAsyncDisposable
         }
 
         _output.Enqueue(line);
-        while (_output.Count > 500 && _output.TryDequeue(out _))
+        while (_output.Count > 20_000 && _output.TryDequeue(out _))
         {
         }
     }

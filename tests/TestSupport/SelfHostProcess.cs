@@ -46,6 +46,9 @@ public sealed class SelfHostProcess : IAsyncDisposable
 
     public int? ProcessId => _process?.Id;
 
+    /// <summary>Everything kept of what the process printed (the last 20,000 lines).</summary>
+    public IReadOnlyList<string> Output => _output.ToArray();
+
     /// <summary>The last lines SelfHost printed, for failure messages.</summary>
     public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(60));
 
@@ -158,7 +161,7 @@ public sealed class SelfHostProcess : IAsyncDisposable
         }
 
         _output.Enqueue(line);
-        while (_output.Count > 500 && _output.TryDequeue(out _))
+        while (_output.Count > 20_000 && _output.TryDequeue(out _))
         {
         }
     }

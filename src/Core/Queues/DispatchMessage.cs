@@ -6,7 +6,8 @@ namespace TaskScheduler.Core.Queues;
 /// <summary>What a priority queue carries: which task, which attempt. Everything else is read when claiming.</summary>
 public sealed record DispatchMessage(
     [property: JsonPropertyName("task_id")] string TaskId,
-    [property: JsonPropertyName("attempt")] int Attempt)
+    [property: JsonPropertyName("attempt")] int Attempt,
+    [property: JsonPropertyName("traceparent"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TraceParent = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this);
 

@@ -46,6 +46,7 @@ public sealed class TaskEntity : ITableEntity
     public bool CheckpointEnabled { get; set; }
     public int Attempt { get; set; }
     public int RetriesLeft { get; set; }
+    public string? TraceParent { get; set; }
 
     public static TaskEntity From(TaskItem task) => new()
     {
@@ -72,6 +73,7 @@ public sealed class TaskEntity : ITableEntity
         CheckpointEnabled = task.CheckpointEnabled,
         Attempt = task.Attempt,
         RetriesLeft = task.RetriesLeft,
+        TraceParent = task.TraceParent,
     };
 
     public TaskItem ToItem() => new()
@@ -99,5 +101,6 @@ public sealed class TaskEntity : ITableEntity
         CheckpointEnabled = CheckpointEnabled,
         Attempt = Attempt,
         RetriesLeft = RetriesLeft,
+        TraceParent = TraceParent,
     };
 }

@@ -36,4 +36,7 @@ public sealed record TaskItem
     /// and 0 after a manual retry (which grants exactly one attempt, decisions.md).
     /// </summary>
     public int RetriesLeft { get; init; }
+
+    /// <summary>The W3C trace context of the request that created the task: every later step joins that trace.</summary>
+    public string? TraceParent { get; init; }
 }

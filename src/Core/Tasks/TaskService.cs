@@ -2,6 +2,7 @@ using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Storage;
+using TaskScheduler.Core.Telemetry;
 
 namespace TaskScheduler.Core.Tasks;
 
@@ -33,12 +34,14 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ev
             CheckpointEnabled = request.CheckpointEnabled,
             CreatedAt = now,
             UpdatedAt = now,
+            TraceParent = SchedulerTelemetry.CurrentTraceParent,
         };
 
         // The edges first: from the moment the task exists, its dependencies know it waits for them.
         await repository.AddDependentAsync(task.Id, task.Dependencies, cancellationToken);
         var created = (await repository.InsertAsync(task, cancellationToken)).Task;
         await events.TaskEventAsync(EventTypes.TaskCreated, created, cancellationToken);
+        SchedulerTelemetry.TasksCreated.Add(1);
         return created;
     }
 

@@ -6,6 +6,7 @@ using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Metrics;
 using TaskScheduler.Core.Queues;
 using TaskScheduler.Core.Storage;
+using TaskScheduler.Core.Telemetry;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workers;
 
@@ -91,7 +92,13 @@ public sealed class TaskLifecycle(
             return stored.Task.Status.ToWire();
         }
 
-        await queues.EnqueueAsync(attempt.TaskId, attempt.Attempt, stored.Task.Priority, cancellationToken);
+        using (var span = SchedulerTelemetry.StartLinked("dispatch attempt", stored.Task.TraceParent, System.Diagnostics.ActivityKind.Producer))
+        {
+            span?.SetTag("task.id", attempt.TaskId).SetTag("task.attempt", attempt.Attempt);
+            await queues.EnqueueAsync(attempt.TaskId, attempt.Attempt, stored.Task.Priority, span?.Id ?? stored.Task.TraceParent, cancellationToken);
+        }
+
+        SchedulerTelemetry.AttemptsDispatched.Add(1);
         await logs.AppendAsync(attempt.TaskId, Line(LogLevels.Info, $"Attempt {attempt.Attempt} queued ({QueueNames.ForPriority(stored.Task.Priority)}).", attempt.Attempt), cancellationToken);
         return TaskState.Queued.ToWire();
     }
@@ -170,6 +177,7 @@ public sealed class TaskLifecycle(
         };
         await logs.AppendAsync(task.Id, line, cancellationToken);
         await events.TaskEventAsync(EventTypeOf(task.Status), task, cancellationToken);
+        SchedulerTelemetry.AttemptsEnded.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Succeeded ? "succeeded" : "failed"));
         if (task.Status.IsTerminal())
         {
             await metrics.RecordAsync(task, cancellationToken);
