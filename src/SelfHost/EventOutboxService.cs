@@ -10,6 +10,9 @@ namespace TaskScheduler.SelfHost;
 /// </summary>
 public sealed partial class EventOutboxService(SchedulerStorage storage, EventDelivery delivery, ILogger<EventOutboxService> logger) : BackgroundService
 {
+    /// <summary>The Functions app's queue trigger this service stands in for (checked against functions.metadata).</summary>
+    public const string QueueFunction = "DeliverEvents";
+
     private const int Batch = 16;
 
     /// <summary>Longer than one delivery's timeout: a message whose delivery crashed the process is tried again.</summary>

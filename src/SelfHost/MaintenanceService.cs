@@ -15,9 +15,12 @@ public sealed partial class MaintenanceService(
     IOptions<WorkflowOptions> options,
     ILogger<MaintenanceService> logger) : BackgroundService
 {
+    /// <summary>The Functions app's timer triggers this service stands in for (checked against functions.metadata).</summary>
+    public static IReadOnlyList<string> TimerFunctions { get; } = ["SweepLostWorkers", "ReconcileTasks"];
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
-        RunEveryAsync("SweepLostWorkers", TimeSpan.FromSeconds(options.Value.WorkerSweepIntervalSeconds), ct => workerMonitor.SweepAsync(client, ct), stoppingToken),
-        RunEveryAsync("ReconcileTasks", TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds), ct => reconciler.SweepAsync(client, ct), stoppingToken));
+        RunEveryAsync(TimerFunctions[0], TimeSpan.FromSeconds(options.Value.WorkerSweepIntervalSeconds), ct => workerMonitor.SweepAsync(client, ct), stoppingToken),
+        RunEveryAsync(TimerFunctions[1], TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds), ct => reconciler.SweepAsync(client, ct), stoppingToken));
 
     private async Task RunEveryAsync(string job, TimeSpan interval, Func<CancellationToken, Task<int>> run, CancellationToken stoppingToken)
     {

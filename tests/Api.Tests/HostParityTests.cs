@@ -90,3 +90,55 @@ public class HostParityTests(SelfHostFixture fixture) : IClassFixture<SelfHostFi
         }
     }
 }
+
+/// <summary>
+/// The Functions app is complete: every orchestration and activity SelfHost registers has its Functions wrapper,
+/// and every periodic or queue job SelfHost runs has its trigger, in the built functions.metadata.
+/// </summary>
+public class FunctionsAppCompletenessTests
+{
+    private static Dictionary<string, string> TriggersByFunction()
+    {
+        var path = RepoPaths.Output("Functions", "functions.metadata");
+        using var metadata = JsonDocument.Parse(File.ReadAllText(path));
+        return metadata.RootElement.EnumerateArray().ToDictionary(
+            f => f.GetProperty("name").GetString()!,
+            f => f.GetProperty("bindings").EnumerateArray().First(b => b.GetProperty("direction").GetString() == "In" && b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal)).GetProperty("type").GetString()!);
+    }
+
+    [Fact]
+    public void Every_orchestration_and_activity_SelfHost_registers_has_its_wrapper()
+    {
+        var triggers = TriggersByFunction();
+        foreach (var orchestrator in TaskScheduler.Functions.Orchestrations.DurableRegistration.Orchestrators)
+        {
+            var name = orchestrator == typeof(TaskScheduler.Functions.Orchestrations.TaskOrchestration) ? TaskScheduler.Core.Workflow.WorkflowNames.TaskOrchestration : orchestrator.Name;
+            Assert.True(triggers.TryGetValue(name, out var trigger), $"no Functions wrapper for orchestrator {name}");
+            Assert.Equal("orchestrationTrigger", trigger);
+        }
+
+        foreach (var activity in TaskScheduler.Functions.Orchestrations.DurableRegistration.Activities)
+        {
+            Assert.True(triggers.TryGetValue(activity.Name, out var trigger), $"no Functions wrapper for activity {activity.Name}");
+            Assert.Equal("activityTrigger", trigger);
+        }
+
+        var durable = triggers.Where(t => t.Value is "orchestrationTrigger" or "activityTrigger").Select(t => t.Key).Order().ToList();
+        Assert.Equal(durable.Count, TaskScheduler.Functions.Orchestrations.DurableRegistration.Orchestrators.Count + TaskScheduler.Functions.Orchestrations.DurableRegistration.Activities.Count);
+    }
+
+    [Fact]
+    public void Every_timer_and_queue_job_of_SelfHost_has_its_trigger()
+    {
+        var triggers = TriggersByFunction();
+        foreach (var timer in MaintenanceService.TimerFunctions)
+        {
+            Assert.Equal("timerTrigger", triggers.GetValueOrDefault(timer));
+        }
+
+        Assert.Equal("queueTrigger", triggers.GetValueOrDefault(EventOutboxService.QueueFunction));
+        Assert.Equal(
+            triggers.Where(t => t.Value is "timerTrigger" or "queueTrigger").Select(t => t.Key).Order(),
+            MaintenanceService.TimerFunctions.Append(EventOutboxService.QueueFunction).Order());
+    }
+}
