@@ -12,6 +12,15 @@ namespace TaskScheduler.Core.Logs;
 /// </summary>
 public sealed class TaskLogStore(SchedulerStorage storage, TimeProvider clock)
 {
+    /// <summary>The bound of one task's log (documented in the README).</summary>
+    public const int MaxLinesPerTask = 50_000;
+
+    private const string CounterRowKey = "~count";
+
+    /// <summary>30 rows of up to 30,000 characters stay well inside a transaction's 4 MiB.</summary>
+    private const int RowsPerTransaction = 30;
+    private const string CountProperty = "LineCount";
+
     /// <summary>Stays under the 32K-character limit of a string property.</summary>
     private const int MaxRowChars = 30_000;
 
@@ -24,7 +33,54 @@ public sealed class TaskLogStore(SchedulerStorage storage, TimeProvider clock)
 
     private readonly TableClient _table = storage.Table(TableNames.TaskLogs);
 
+    /// <summary>
+    /// Appends lines, at most <see cref="MaxLinesPerTask"/> per task: the rows and the task's line counter change in
+    /// one entity-group transaction under the counter's ETag. Past the bound, one <c>warn</c> line says so and later
+    /// lines are dropped (the command and its result are unaffected).
+    /// </summary>
     public async Task AppendAsync(string taskId, IReadOnlyList<LogEntry> entries, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var counter = await _table.GetEntityIfExistsAsync<TableEntity>(taskId, CounterRowKey, cancellationToken: cancellationToken);
+            var stored = counter.HasValue ? counter.Value!.GetInt64(CountProperty) ?? 0 : 0;
+            if (stored >= MaxLinesPerTask || entries.Count == 0)
+            {
+                return;
+            }
+
+            var accepted = entries.Take((int)Math.Min(entries.Count, MaxLinesPerTask - stored)).ToList();
+            if (accepted.Count < entries.Count)
+            {
+                accepted.Add(new LogEntry(entries[accepted.Count].Timestamp, LogLevels.Warn, $"Log limit of {MaxLinesPerTask} lines reached; later lines of this task are dropped.", entries[accepted.Count].Attempt));
+            }
+
+            // A transaction carries at most 4 MiB: rows go in chunks, the counter with the first one (an append
+            // cut short by a crash after it leaves the count slightly high, never the bound exceeded).
+            var chunks = Rows(taskId, accepted).Chunk(RowsPerTransaction).ToList();
+            var newCounter = new TableEntity(taskId, CounterRowKey) { [CountProperty] = stored + accepted.Count };
+            var first = chunks[0].Select(row => new TableTransactionAction(TableTransactionActionType.Add, row)).ToList();
+            first.Add(counter.HasValue
+                ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, newCounter, counter.Value!.ETag)
+                : new TableTransactionAction(TableTransactionActionType.Add, newCounter));
+            try
+            {
+                await _table.SubmitTransactionAsync(first, cancellationToken);
+                foreach (var chunk in chunks.Skip(1))
+                {
+                    await _table.SubmitTransactionAsync(chunk.Select(row => new TableTransactionAction(TableTransactionActionType.Add, row)), cancellationToken);
+                }
+
+                return;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < 10)
+            {
+                // Another batch of the same task landed first: count again.
+            }
+        }
+    }
+
+    private List<TableEntity> Rows(string taskId, IReadOnlyList<LogEntry> entries)
     {
         var rows = new List<TableEntity>();
         var batch = new List<string>();
@@ -48,11 +104,7 @@ public sealed class TaskLogStore(SchedulerStorage storage, TimeProvider clock)
             rows.Add(Row(taskId, batch, rows.Count));
         }
 
-        // All rows of one append share the partition: one entity-group transaction per 100 rows.
-        foreach (var chunk in rows.Chunk(100))
-        {
-            await _table.SubmitTransactionAsync(chunk.Select(row => new TableTransactionAction(TableTransactionActionType.Add, row)), cancellationToken);
-        }
+        return rows;
     }
 
     public Task AppendAsync(string taskId, LogEntry entry, CancellationToken cancellationToken) =>
@@ -65,6 +117,11 @@ public sealed class TaskLogStore(SchedulerStorage storage, TimeProvider clock)
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {taskId}");
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
+            if (row.RowKey == CounterRowKey)
+            {
+                continue;
+            }
+
             lines.AddRange(JsonSerializer.Deserialize<List<LogEntry>>(row.GetString("Lines") ?? "[]", LineJson) ?? []);
         }
 
