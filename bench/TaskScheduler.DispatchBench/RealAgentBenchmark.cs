@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace TaskScheduler.DispatchBench;
+
+/// <summary>
+/// Issue 4's figures with the real agent (src/WorkerAgent processes the script starts): end-to-end throughput of
+/// <c>true</c> tasks, and dispatch latency on an idle system, read from the scheduler's own <c>started_at</c>
+/// (set inside the claim). The bench reads the tasks table directly, so watching adds no API load.
+/// </summary>
+public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<RealAgentBenchmark> logger)
+{
+    private static readonly TimeSpan SampleTimeout = TimeSpan.FromSeconds(30);
+
+    public async Task RunThroughputAsync(CancellationToken cancellationToken)
+    {
+        using var api = new SchedulerApi(options.BaseUrl);
+        var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+        await WaitForWorkersAsync(api, observer, cancellationToken);
+
+        var completedBefore = await observer.CountCompletedOrchestrationsAsync(cancellationToken);
+        var load = MachineLoad.Start(options.Pids);
+        var startedAt = DateTimeOffset.UtcNow;
+        var start = Stopwatch.GetTimestamp();
+        var next = -1;
+        var posted = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await Task.WhenAll(Enumerable.Range(0, options.Submitters).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < options.Tasks)
+            {
+                var id = await api.CreateTaskAsync($"true-{index}", "true", 5, cancellationToken);
+                lock (posted)
+                {
+                    posted[id] = DateTimeOffset.UtcNow;
+                }
+            }
+        }));
+        var submitSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+
+        IReadOnlyList<TaskTimes> tasks = [];
+        while (Stopwatch.GetElapsedTime(start).TotalSeconds < options.MaxSeconds)
+        {
+            await Task.Delay(250, cancellationToken);
+            tasks = (await observer.GetAllTasksAsync(cancellationToken)).Where(t => posted.ContainsKey(t.Id)).ToList();
+            if (tasks.Count(t => t.Status is "completed" or "failed" or "cancelled") >= options.Tasks)
+            {
+                break;
+            }
+        }
+
+        var done = tasks.Where(t => t.Status == "completed" && t.CompletedAt is not null).ToList();
+        var completeSeconds = done.Count == 0 ? double.NaN : (done.Max(t => t.CompletedAt!.Value) - startedAt).TotalSeconds;
+        var remaining = TimeSpan.FromSeconds(Math.Max(1, options.MaxSeconds - Stopwatch.GetElapsedTime(start).TotalSeconds));
+        var drained = await observer.WaitForCompletedOrchestrationsAsync(completedBefore + options.Tasks, remaining, cancellationToken);
+        var summary = new ThroughputSummary(
+            options.Label,
+            $"`true` tasks, {options.RealAgents} real agent(s) x {options.Slots} slots",
+            options.Tasks,
+            done.Count,
+            options.RealAgents,
+            options.Submitters,
+            options.EnginePollingMs,
+            submitSeconds,
+            completeSeconds,
+            drained is null ? double.NaN : (drained.Value - startedAt).TotalSeconds,
+            done.Count / completeSeconds,
+            drained is null ? double.NaN : options.Tasks / (drained.Value - startedAt).TotalSeconds,
+            LatencyStats.From(done.Where(t => t.StartedAt is not null).Select(t => (t.StartedAt!.Value - posted[t.Id]).TotalMilliseconds)),
+            tasks.Count(t => t.Status != "completed"),
+            load.Stop());
+        await ResultFiles.WriteAsync(options, options.Label + ".json", summary);
+        logger.LogInformation(
+            "{Label}: {Done}/{Tasks} tasks in {Seconds:F1} s = {Rate:F1} tasks/s",
+            options.Label, done.Count, options.Tasks, completeSeconds, summary.TasksPerSecond);
+    }
+
+    public async Task RunLatencyAsync(CancellationToken cancellationToken)
+    {
+        using var api = new SchedulerApi(options.BaseUrl);
+        var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+        await WaitForWorkersAsync(api, observer, cancellationToken);
+
+        var load = MachineLoad.Start(options.Pids);
+        var samples = new List<LatencySample>();
+        var missed = 0;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < options.Samples && clock.Elapsed.TotalSeconds < options.MaxSeconds; i++)
+        {
+            await Task.Delay(Random.Shared.Next(options.MinIdleMs, options.MaxIdleMs + 1), cancellationToken);
+            var sample = await MeasureOneAsync(api, observer, i, cancellationToken);
+            if (sample is null)
+            {
+                missed++;
+                continue;
+            }
+
+            samples.Add(sample);
+            if (samples.Count % 20 == 0)
+            {
+                logger.LogInformation("{Count}/{Samples} samples, last {Started:F0} ms", samples.Count, options.Samples, sample.Started);
+            }
+        }
+
+        var nan = LatencyStats.From([]);
+        var summary = new LatencySummary(
+            options.Label,
+            $"real agent ({options.RealAgents} x {options.Slots} slots)",
+            options.EnginePollingMs,
+            options.MaxPollMs,
+            samples.Count,
+            options.MinIdleMs,
+            options.MaxIdleMs,
+            LatencyStats.From(samples.Select(s => s.Post)),
+            nan,
+            LatencyStats.From(samples.Select(s => s.Queued)),
+            nan,
+            nan,
+            LatencyStats.From(samples.Select(s => s.Started - s.Queued)),
+            LatencyStats.From(samples.Select(s => s.Started)),
+            missed,
+            load.Stop());
+        await ResultFiles.WriteAsync(options, options.Label + ".json", summary);
+        var csv = new StringBuilder("index,task_id,post_ms,queued_ms,started_ms\n");
+        foreach (var s in samples)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{s.Index},{s.TaskId},{s.Post:F1},{s.Queued:F1},{s.Started:F1}\n");
+        }
+
+        await File.WriteAllTextAsync(options.ResultPath(options.Label + "-samples.csv"), csv.ToString(), cancellationToken);
+        logger.LogInformation(
+            "{Label}: POST -> started_at p50 {P50:F0} ms, p95 {P95:F0} ms, p99 {P99:F0} ms",
+            options.Label, summary.Started.P50, summary.Started.P95, summary.Started.P99);
+    }
+
+    private async Task<LatencySample?> MeasureOneAsync(SchedulerApi api, StoreObserver observer, int index, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var id = await api.CreateTaskAsync($"latency-{index}", "true", 5, cancellationToken);
+        var postMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        var returnedAt = DateTimeOffset.UtcNow;
+        var waited = Stopwatch.StartNew();
+        TaskTimes? task = null;
+        while (waited.Elapsed < SampleTimeout && task?.StartedAt is null)
+        {
+            await Task.Delay(20, cancellationToken);
+            task = await observer.GetTaskAsync(id, cancellationToken);
+        }
+
+        if (task?.StartedAt is not { } startedAt)
+        {
+            logger.LogWarning("Task {TaskId} did not start within {Seconds} s", id, SampleTimeout.TotalSeconds);
+            return null;
+        }
+
+        // Let the run finish before the next idle gap, so every sample starts from a quiet system.
+        while (waited.Elapsed < SampleTimeout && task is { Status: not ("completed" or "failed") })
+        {
+            await Task.Delay(50, cancellationToken);
+            task = await observer.GetTaskAsync(id, cancellationToken);
+        }
+
+        var queuedAt = await api.QueuedAtAsync(id, cancellationToken) ?? startedAt;
+        var started = (startedAt - returnedAt).TotalMilliseconds;
+        return new LatencySample(index, id, postMs, started, (queuedAt - returnedAt).TotalMilliseconds, double.NaN, started);
+    }
+
+    /// <summary>The script starts the agents just before this step: wait until they registered (at most a minute).</summary>
+    private async Task WaitForWorkersAsync(SchedulerApi api, StoreObserver observer, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (await api.CountWorkersAsync(cancellationToken) < options.RealAgents)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"{options.RealAgents} agents did not register within 60 s.");
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        // One task through first, so the measured ones find the whole path warm.
+        var warmup = await api.CreateTaskAsync("warmup", "true", 5, cancellationToken);
+        while (clock.Elapsed < TimeSpan.FromSeconds(90) && (await observer.GetTaskAsync(warmup, cancellationToken))?.Status != "completed")
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+    }
+}

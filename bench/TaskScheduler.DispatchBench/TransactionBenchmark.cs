@@ -1,0 +1,148 @@
+using Microsoft.Extensions.Logging;
+
+namespace TaskScheduler.DispatchBench;
+
+/// <summary>What the transactions step counted: the background windows, the busy windows, and the cost per task.</summary>
+public sealed record TransactionsResult(
+    string Label,
+    int EnginePollingMs,
+    int AgentMaxPollMs,
+    int Tasks,
+    CountWindow HostIdle,
+    CountWindow AgentIdle,
+    CountWindow Sequential,
+    CountWindow Concurrent,
+    Dictionary<string, double> SequentialPerTask,
+    Dictionary<string, double> ConcurrentPerTask,
+    IReadOnlyList<Phase> Phases,
+    CpuUse? Cpu);
+
+/// <summary>An idle window on its own: SelfHost at some polling interval, or SelfHost with one idle real agent.</summary>
+public sealed record IdleResult(string Label, string What, int EnginePollingMs, CountWindow Window, CpuUse? Cpu);
+
+/// <summary>
+/// Issue 3's storage transactions per task, engine and app together, through the counting proxy that SelfHost and
+/// the bench's fake agent use for every storage call (the bench itself watches Azurite directly, uncounted):
+/// SelfHost alone idle; then with an idle fake agent (the background); then <see cref="DispatchBenchOptions.TransactionTasks"/>
+/// no-op tasks one at a time, and as many at once. Per task = (window - background rate x window length) / tasks.
+/// Last, the <see cref="PhaseProbe"/> splits a task's requests by the part of its life that made them.
+/// </summary>
+public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<TransactionBenchmark> logger)
+{
+    private const int WarmupTasks = 3;
+    private static readonly TimeSpan TaskTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Trailing = TimeSpan.FromSeconds(2);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var api = new SchedulerApi(options.BaseUrl);
+        using var proxy = new ProxyCounts(options.ProxyControl);
+        var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+
+        logger.LogInformation("Settling {Seconds} s, then SelfHost alone for {Idle} s", options.SettleSeconds, options.HostIdleSeconds);
+        await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
+        var load = MachineLoad.Start(options.Pids);
+        var hostIdle = await proxy.MeasureAsync("selfhost idle", () => Task.Delay(TimeSpan.FromSeconds(options.HostIdleSeconds), cancellationToken), cancellationToken);
+
+        var agent = new PollingAgent("bench-tx-" + Guid.NewGuid().ToString("N")[..6], api, options, _ => Task.CompletedTask);
+        await agent.RegisterAsync(cancellationToken);
+        using var stopAgent = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var agentLoop = agent.RunAsync(stopAgent.Token);
+        CountWindow agentIdle, sequential, concurrent;
+        try
+        {
+            for (var i = 0; i < WarmupTasks; i++)
+            {
+                await RunOneAsync(api, observer, $"warmup-{i}", cancellationToken);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            logger.LogInformation("SelfHost with an idle fake agent for {Idle} s", options.IdleSeconds);
+            agentIdle = await proxy.MeasureAsync("selfhost + idle fake agent", () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken), cancellationToken);
+
+            logger.LogInformation("{Tasks} no-op tasks one at a time", options.TransactionTasks);
+            sequential = await proxy.MeasureAsync("one at a time", async () =>
+            {
+                for (var i = 0; i < options.TransactionTasks; i++)
+                {
+                    await RunOneAsync(api, observer, $"sequential-{i}", cancellationToken);
+                }
+
+                await Task.Delay(Trailing, cancellationToken);
+            }, cancellationToken);
+
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            logger.LogInformation("{Tasks} no-op tasks at once", options.TransactionTasks);
+            concurrent = await proxy.MeasureAsync("all at once", () => RunBurstAsync(api, observer, cancellationToken), cancellationToken);
+
+        }
+        finally
+        {
+            await stopAgent.CancelAsync();
+            await agentLoop;
+        }
+
+        logger.LogInformation("{Tasks} tasks with the bench as the agent, counted per part of their life", options.ProbeTasks);
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        var phases = await new PhaseProbe(options, api, proxy, observer).RunAsync(options.ProbeTasks, hostIdle, cancellationToken);
+        var result = new TransactionsResult(
+            options.Label,
+            options.EnginePollingMs,
+            options.MaxPollMs,
+            options.TransactionTasks,
+            hostIdle,
+            agentIdle,
+            sequential,
+            concurrent,
+            sequential.PerTask(agentIdle, options.TransactionTasks),
+            concurrent.PerTask(agentIdle, options.TransactionTasks),
+            phases,
+            load.Stop());
+
+        await ResultFiles.WriteAsync(options, options.Label + ".json", result);
+        logger.LogInformation(
+            "Per task, one at a time: {Sequential:F1} storage requests; all at once: {Concurrent:F1} (agent included)",
+            result.SequentialPerTask.Values.Sum(), result.ConcurrentPerTask.Values.Sum());
+    }
+
+    /// <summary>Counts a quiet window after <see cref="DispatchBenchOptions.SettleSeconds"/> (start-up, registration, a dead worker's sweep).</summary>
+    public async Task RunIdleAsync(string what, CancellationToken cancellationToken)
+    {
+        using var proxy = new ProxyCounts(options.ProxyControl);
+        logger.LogInformation("Settling {Seconds} s, then counting {What} for {Idle} s", options.SettleSeconds, what, options.HostIdleSeconds);
+        await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
+        var load = MachineLoad.Start(options.Pids);
+        var window = await proxy.MeasureAsync(what, () => Task.Delay(TimeSpan.FromSeconds(options.HostIdleSeconds), cancellationToken), cancellationToken);
+        await ResultFiles.WriteAsync(options, options.Label + ".json", new IdleResult(options.Label, what, options.EnginePollingMs, window, load.Stop()));
+        logger.LogInformation("{What}: {Rate:F0} storage requests per minute", what, window.Total * 60 / window.Seconds);
+    }
+
+    private static async Task RunOneAsync(SchedulerApi api, StoreObserver observer, string name, CancellationToken cancellationToken)
+    {
+        var id = await api.CreateTaskAsync(name, "true", 5, cancellationToken);
+        if (!await observer.WaitForOrchestrationAsync(id, TaskTimeout, cancellationToken))
+        {
+            throw new TimeoutException($"The orchestration of {id} did not complete within {TaskTimeout.TotalSeconds} s.");
+        }
+    }
+
+    private async Task RunBurstAsync(SchedulerApi api, StoreObserver observer, CancellationToken cancellationToken)
+    {
+        var before = await observer.CountCompletedOrchestrationsAsync(cancellationToken);
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, options.Submitters).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < options.TransactionTasks)
+            {
+                await api.CreateTaskAsync($"burst-{index}", "true", 5, cancellationToken);
+            }
+        }));
+        if (await observer.WaitForCompletedOrchestrationsAsync(before + options.TransactionTasks, TimeSpan.FromSeconds(options.MaxSeconds), cancellationToken) is null)
+        {
+            throw new TimeoutException($"{options.TransactionTasks} orchestrations did not complete within {options.MaxSeconds} s.");
+        }
+
+        await Task.Delay(Trailing, cancellationToken);
+    }
+}
