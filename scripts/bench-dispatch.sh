@@ -3,14 +3,14 @@
 # uses 10000, the tests 10100, scripts/bench.sh 10200), SelfHost on 10503 and, for transactions, a counting proxy on
 # 10510-10513 (control 10519); stops everything it started by PID; writes raw results to bench/results/ and prints
 # Markdown tables.
-#   scripts/bench-dispatch.sh latency       A: POST -> claim on an idle system, polling fake agent, per engine poll cap
+#   scripts/bench-dispatch.sh latency       A: POST -> claim on an idle system, polling fake agent, per poll cap
 #   scripts/bench-dispatch.sh throughput    B: no-op tasks with fake agents, beside a trivial orchestration on the engine
 #   scripts/bench-dispatch.sh transactions  C: storage requests per task, and idle rates, through the counting proxy
 #   scripts/bench-dispatch.sh agent         D: the real agent: throughput with 1 and 2 agents, then latency with 1
-#   scripts/bench-dispatch.sh all           all of them into one results folder (about 45 minutes)
-# Knobs (environment): BENCH_POLLING (engine caps for latency, default "250 100 1000"), BENCH_SAMPLES, BENCH_TASKS,
-# BENCH_AGENTS, BENCH_SUBMITTERS, BENCH_TRANSACTIONTASKS, BENCH_IDLESECONDS, BENCH_HOSTIDLESECONDS, BENCH_AGENT_TASKS,
-# BENCH_SLOTS (see bench/TaskScheduler.DispatchBench/DispatchBenchOptions.cs).
+#   scripts/bench-dispatch.sh all           all of them into one results folder (about 75 minutes)
+# Knobs (environment): BENCH_LATENCY_RUNS (engine:agent poll caps in ms, default "250:1000 100:1000 1000:1000 100:250"),
+# BENCH_SAMPLES, BENCH_TASKS, BENCH_AGENTS, BENCH_SUBMITTERS, BENCH_TRANSACTIONTASKS, BENCH_PROBETASKS,
+# BENCH_IDLESECONDS, BENCH_HOSTIDLESECONDS, BENCH_AGENT_TASKS, BENCH_SLOTS (bench/TaskScheduler.DispatchBench/DispatchBenchOptions.cs).
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -19,9 +19,6 @@ cd "$ROOT"
 AZURITE_PORTS=(10500 10501 10502)
 SELFHOST_PORT=10503
 PROXY_CONTROL=10519
-BENCH_DLL="$ROOT/bench/TaskScheduler.DispatchBench/bin/Release/net10.0/TaskScheduler.DispatchBench.dll"
-SELFHOST_DLL="$ROOT/src/SelfHost/bin/Release/net10.0/TaskScheduler.SelfHost.dll"
-AGENT_DLL="$ROOT/src/WorkerAgent/bin/Release/net10.0/TaskScheduler.WorkerAgent.dll"
 API="http://127.0.0.1:$SELFHOST_PORT/api/"
 STORAGE="$(azurite_connection "${AZURITE_PORTS[@]}")"
 # Through the proxy: SelfHost's three services, and the agent's queue on a port of its own (counted as the agent's).
@@ -30,7 +27,7 @@ AGENT_PROXY_STORAGE="$(azurite_connection 10510 10513 10512)"
 SLOTS=${BENCH_SLOTS:-4}
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -40,33 +37,44 @@ cleanup() {
   trap - INT TERM EXIT
   stop_agents
   stop_pid "$SELFHOST_PID" TERM
-  stop_pid "$PROXY_PID" INT
+  stop_pid "$PROXY_PID" TERM
   stop_pid "$AZURITE_PID" INT
 }
 
+# Builds, then runs private copies of the outputs: other work on this machine rebuilds the same bin/ folders,
+# and a run must not switch binaries half-way.
 build() {
   log "building SelfHost, the agent and the bench (Release)"
   for project in bench/TaskScheduler.DispatchBench/TaskScheduler.DispatchBench.csproj src/WorkerAgent/TaskScheduler.WorkerAgent.csproj; do
     dotnet build "$project" -c Release --nologo -v quiet -clp:"ErrorsOnly;Summary" -warnaserror >/dev/null
   done
+  mkdir -p "$RESULTS/bin"
+  cp -r "$ROOT/bench/TaskScheduler.DispatchBench/bin/Release/net10.0" "$RESULTS/bin/bench"
+  cp -r "$ROOT/src/SelfHost/bin/Release/net10.0" "$RESULTS/bin/selfhost"
+  cp -r "$ROOT/src/WorkerAgent/bin/Release/net10.0" "$RESULTS/bin/agent"
+  BENCH_DLL="$RESULTS/bin/bench/TaskScheduler.DispatchBench.dll"
+  SELFHOST_DLL="$RESULTS/bin/selfhost/TaskScheduler.SelfHost.dll"
+  AGENT_DLL="$RESULTS/bin/agent/TaskScheduler.WorkerAgent.dll"
 }
 
 # bench STEP [--Setting value ...]: one step of the bench program; its log also goes to the results folder.
 # The processes it started are named, so a summary can tell their CPU from what the rest of the machine used.
 bench() {
-  local pids
-  pids=$(IFS=,; echo "${AZURITE_PID:-0},${SELFHOST_PID:-0},${PROXY_PID:-0},${AGENT_PIDS[*]}")
+  local pids="azurite=${AZURITE_PID:-0},selfhost=${SELFHOST_PID:-0},proxy=${PROXY_PID:-0}" i
+  for i in "${!AGENT_PIDS[@]}"; do pids+=",agent$((i + 1))=${AGENT_PIDS[$i]}"; done
   dotnet "$BENCH_DLL" "$@" --Storage "$STORAGE" --BaseUrl "$API" --Results "$RESULTS" \
     --ProxyControl "http://127.0.0.1:$PROXY_CONTROL/" --Pids "$pids" 2>&1 | tee -a "$RESULTS/bench.log"
 }
 
-# start_selfhost PREFIX POLLING_MS CONNECTION: the product's SelfHost with its defaults but the engine's poll cap.
+# start_selfhost PREFIX POLLING_MS CONNECTION [NAME=VALUE ...]: the product's SelfHost with its defaults but the
+# engine's poll cap (and any settings given).
 start_selfhost() {
   local prefix=$1 polling=$2 connection=$3 url="http://127.0.0.1:$SELFHOST_PORT" code
+  shift 3
   if port_open "$SELFHOST_PORT"; then log "port $SELFHOST_PORT is already in use"; return 1; fi
-  AzureWebJobsStorage="$connection" SchedulerStorage="$connection" Scheduler__StoragePrefix="$prefix" \
+  env AzureWebJobsStorage="$connection" SchedulerStorage="$connection" Scheduler__StoragePrefix="$prefix" \
     TaskHubName="${prefix}hub" DurableTask__MaxQueuePollingIntervalMs="$polling" \
-    Logging__LogLevel__Default=Warning \
+    Logging__LogLevel__Default=Warning "$@" \
     dotnet "$SELFHOST_DLL" --urls "$url" >>"$RESULTS/selfhost-$prefix.log" 2>&1 &
   SELFHOST_PID=$!
   for _ in $(seq 1 600); do
@@ -80,6 +88,8 @@ start_selfhost() {
   done
   log "SelfHost did not answer in 60 s"; return 1
 }
+
+discard_binaries() { rm -rf "${RESULTS:?}/bin"; }
 
 stop_selfhost() { stop_pid "$SELFHOST_PID" TERM; SELFHOST_PID=""; }
 
@@ -126,12 +136,15 @@ environment_line() {
     "$(node -p 'require(process.argv[1]).version' "$AZURITE_DIR/node_modules/azurite/package.json")"
 }
 
+# Each run is ENGINE_CAP:AGENT_CAP in ms: SelfHost's default, the trade-off either way, and what the target takes.
 run_latency() {
-  local polling
-  for polling in ${BENCH_POLLING:-250 100 1000}; do
-    start_selfhost "lat$polling" "$polling" "$STORAGE"
-    log "latency: engine poll cap $polling ms, ${BENCH_SAMPLES:-100} samples with 1-3 s idle gaps"
-    bench latency --Prefix "lat$polling" --AgentStorage "$STORAGE" --EnginePollingMs "$polling" --Label "latency-$polling"
+  local run engine agent
+  for run in ${BENCH_LATENCY_RUNS:-250:1000 100:1000 1000:1000 100:250}; do
+    engine=${run%%:*} agent=${run##*:}
+    start_selfhost "lat$engine$agent" "$engine" "$STORAGE"
+    log "latency: engine poll cap $engine ms, agent poll cap $agent ms, ${BENCH_SAMPLES:-100} samples with 1-3 s idle gaps"
+    bench latency --Prefix "lat$engine$agent" --AgentStorage "$STORAGE" --EnginePollingMs "$engine" --MaxPollMs "$agent" \
+      --Label "latency-$engine-$agent"
     stop_selfhost
   done
 }
@@ -145,22 +158,30 @@ run_throughput() {
   bench engine --Prefix tpbase --Label engine
 }
 
+# Idle rates on fresh systems; a task's own life with the reconciliation sweep off (its visits to finished tasks
+# are measured apart, on the same system restarted with the sweep on); then one task kept running.
 run_transactions() {
-  start_proxy "tx250,tx100,tx1000"
+  local polling
+  start_proxy "tx250,tx100,tx1000,txlife"
   start_selfhost tx250 250 "$PROXY_STORAGE"
-  bench transactions --Prefix tx250 --AgentStorage "$AGENT_PROXY_STORAGE" --Label transactions
-  # The fake agent's worker is swept offline ~30 s after it stopped: settle past that.
+  bench idle --Prefix tx250 --Label idle-250 --What "SelfHost alone"
   start_agents 1 tx250 "$AGENT_PROXY_STORAGE"
-  bench idle --Prefix tx250 --Label idle-agent --What "one idle real agent" --SettleSeconds 45
+  bench idle --Prefix tx250 --Label idle-250-agent --What "one idle real agent" --Baseline idle-250
   stop_agents
   stop_selfhost
-  local polling
   for polling in 100 1000; do
     start_selfhost "tx$polling" "$polling" "$PROXY_STORAGE"
     bench idle --Prefix "tx$polling" --Label "idle-$polling" --What "SelfHost alone" --EnginePollingMs "$polling"
     stop_selfhost
   done
-  stop_pid "$PROXY_PID" INT; PROXY_PID=""
+  start_selfhost txlife 250 "$PROXY_STORAGE" Scheduler__ReconcileIntervalSeconds=3600
+  bench transactions --Prefix txlife --AgentStorage "$AGENT_PROXY_STORAGE" --Label transactions
+  stop_selfhost
+  start_selfhost txlife 250 "$PROXY_STORAGE"
+  bench idle --Prefix txlife --Label idle-250-finished --What "SelfHost alone, tasks finished" --Baseline idle-250
+  bench running --Prefix txlife --Label running
+  stop_selfhost
+  stop_pid "$PROXY_PID" TERM; PROXY_PID=""
 }
 
 run_agent() {
@@ -189,10 +210,10 @@ case "$mode" in
 esac
 
 ensure_azurite
-build
 RESULTS="$ROOT/bench/results/dispatch-$mode-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$RESULTS"
-trap cleanup INT TERM EXIT
+build
+trap 'cleanup; discard_binaries' INT TERM EXIT
 started=$SECONDS
 start_azurite "${AZURITE_PORTS[@]}" "" "$RESULTS/azurite.log"
 log "Azurite ready on ${AZURITE_PORTS[*]} (pid $AZURITE_PID, in memory); results in ${RESULTS#"$ROOT/"}"
@@ -206,3 +227,4 @@ esac
 cleanup
 log "done in $((SECONDS - started)) s; raw results in ${RESULTS#"$ROOT/"}"
 dotnet "$BENCH_DLL" report --Results "$RESULTS" --Environment "$(environment_line)" | tee "$RESULTS/summary.md"
+discard_binaries

@@ -66,8 +66,8 @@ public sealed class ProcessCpu
 /// <summary>Where the CPU went during a phase, in percent of one core (the machine has <c>nproc</c> x 100).</summary>
 public sealed record CpuShare(double Azurite, double SelfHost, double Bench, double Machine)
 {
-    /// <summary>Everything else on the machine: other builds, tests, the OS.</summary>
-    public double Other => Machine - Azurite - (double.IsNaN(SelfHost) ? 0 : SelfHost) - Bench;
+    /// <summary>Everything else on the machine: other builds, tests, the OS (sampling noise can make it slightly negative).</summary>
+    public double Other => Math.Max(0, Machine - Azurite - (double.IsNaN(SelfHost) ? 0 : SelfHost) - Bench);
 }
 
 /// <summary>Measures a <see cref="CpuShare"/> over a phase.</summary>

@@ -57,7 +57,7 @@ public static class Report
             {
                 text.AppendLine();
                 var idle = string.Join("; ", lists.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Name} {Cpu(l.IdleCpu)}")));
-                Line(text, $"Idle between warm-up and measurement ({lists[0].Name} first), CPU % of a core Azurite / SelfHost / bench / other: {idle}.");
+                Line(text, $"Idle (no requests, between warm-up and measurement), CPU % of a core Azurite / SelfHost / bench / other: {idle}.");
             }
 
             text.AppendLine();

@@ -12,8 +12,6 @@ namespace TaskScheduler.Bench;
 /// </summary>
 public sealed partial class Seeder(BenchOptions options, ILoggerFactory loggerFactory)
 {
-    private const int ProgressEvery = 10_000;
-
     private readonly ILogger _logger = loggerFactory.CreateLogger<Seeder>();
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -26,6 +24,7 @@ public sealed partial class Seeder(BenchOptions options, ILoggerFactory loggerFa
         var cpu = new CpuMeter(options.AzuritePid, 0).Start();
         var clock = Stopwatch.StartNew();
         var done = 0;
+        var progressEvery = Math.Max(1, plan.Count / 20);
         var insertTicks = 0L;
         var moveTicks = 0L;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.SeedConcurrency, CancellationToken = cancellationToken };
@@ -47,7 +46,7 @@ public sealed partial class Seeder(BenchOptions options, ILoggerFactory loggerFa
             }
 
             var count = Interlocked.Increment(ref done);
-            if (count % ProgressEvery == 0)
+            if (count % progressEvery == 0)
             {
                 LogProgress(_logger, count, plan.Count, clock.Elapsed.TotalSeconds, count / clock.Elapsed.TotalSeconds, bench.Recorder.Total);
             }

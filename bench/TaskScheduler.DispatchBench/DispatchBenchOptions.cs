@@ -36,6 +36,9 @@ public sealed class DispatchBenchOptions
     /// <summary>What an idle window measures, for the report (e.g. "selfhost + 1 idle real agent").</summary>
     public string What { get; set; } = "idle";
 
+    /// <summary>The label of the idle result an idle window is compared with (empty: none).</summary>
+    public string Baseline { get; set; } = string.Empty;
+
     /// <summary>The processes the script started for this step (comma separated), to tell their CPU from the machine's.</summary>
     public string Pids { get; set; } = string.Empty;
 
@@ -83,6 +86,9 @@ public sealed class DispatchBenchOptions
 
     /// <summary>Tasks the phase probe runs, the bench acting as the agent, to split a task's requests by part of its life.</summary>
     public int ProbeTasks { get; set; } = 10;
+
+    /// <summary>How long one claimed task is kept running to measure what a running task costs per minute.</summary>
+    public int RunningSeconds { get; set; } = 180;
 
     /// <summary>How long SelfHost runs alone, then with an idle agent, to measure the background rate.</summary>
     public int HostIdleSeconds { get; set; } = 60;

@@ -63,13 +63,13 @@ public static class DispatchReport
         }
 
         report.Append("### Throughput\n\n");
-        report.Append("| run | what | workers | done | to last done | per second | to all orchestrations completed | per second | POST -> started p50 / p95 (ms) | CPU: bench / others (cores) |\n");
-        report.Append("|---|---|---|---|---|---|---|---|---|---|\n");
+        report.Append("| run | what | workers | done | to last done | per second | to all orchestrations completed | per second | POST -> started p50 / p95 (ms) | CPU: bench / others (cores) | bench processes (cores) |\n");
+        report.Append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var run in all)
         {
             var started = run.PostToStarted is { Count: > 0 } s ? $"{Ms(s.P50)} / {Ms(s.P95)}" : "-";
             report.Append(CultureInfo.InvariantCulture,
-                $"| {run.Label} | {run.What} | {(run.Workers == 0 ? "-" : run.Workers)} | {run.Completed}/{run.Tasks} | {run.CompleteSeconds:F1} s | **{run.TasksPerSecond:F1}** | {run.DrainSeconds:F1} s | {run.DrainedPerSecond:F1} | {started} | {Cpu(run.Cpu)} |\n");
+                $"| {run.Label} | {run.What} | {(run.Workers == 0 ? "-" : run.Workers)} | {run.Completed}/{run.Tasks} | {run.CompleteSeconds:F1} s | **{run.TasksPerSecond:F1}** | {run.DrainSeconds:F1} s | {run.DrainedPerSecond:F1} | {started} | {Cpu(run.Cpu)} | {Processes(run.Cpu)} |\n");
         }
 
         if (tasks.Count > 0 && engine.Count > 0)
@@ -121,8 +121,53 @@ public static class DispatchReport
             Phases(report, result.Phases);
         }
 
+        Besides(report, folder);
         Idle(report, folder, result);
     }
+
+    /// <summary>What a task costs besides its own steps: while it runs, and after it finished (the sweeps).</summary>
+    private static void Besides(StringBuilder report, string folder)
+    {
+        var idles = ResultFiles.ReadAll<IdleResult>(folder, "idle-*.json").ToDictionary(r => r.Name, r => r.Value, StringComparer.Ordinal);
+        var finished = idles.Values.FirstOrDefault(i => i.Tasks > 0 && idles.ContainsKey(i.Baseline));
+        var running = ResultFiles.Read<RunningResult>(Path.Combine(folder, "running.json"));
+        if (finished is null && running is null)
+        {
+            return;
+        }
+
+        report.Append("### Besides its own steps: finished and running tasks\n\n");
+        report.Append("| what | storage requests | items |\n|---|---|---|\n");
+        if (finished is not null)
+        {
+            var baseline = idles[finished.Baseline];
+            var extra = Difference(finished.Window.PerMinute(), baseline.Window.PerMinute());
+            // The sweep looks at the newest page (100) of each finished status.
+            var visited = Math.Min(finished.Tasks - baseline.Tasks, 100);
+            var perTask = extra.Values.Sum() / visited;
+            report.Append(CultureInfo.InvariantCulture,
+                $"| SelfHost idle with {finished.Tasks} tasks finished within the hour, minus SelfHost idle with {baseline.Tasks} | **{extra.Values.Sum():F0}/min** = {perTask:F2}/min for each of the {visited} the sweep visits, ~{perTask * 60:F0} per task over its first hour | {Items(extra)} |\n");
+        }
+
+        if (running is not null)
+        {
+            var cost = running.Running;
+            report.Append(CultureInfo.InvariantCulture,
+                $"| one task running, its agent heart-beating every 10 s ({cost.Seconds:F0} s, minus the same system quiet) | **{cost.PerMinute.Values.Sum():F1}/min** | {Items(cost.PerMinute)} |\n");
+            report.Append(CultureInfo.InvariantCulture,
+                $"| its orchestration's history after {cost.Seconds:F0} s running | {cost.HistoryRows} rows (a task that ran for a moment: {cost.ShortTaskHistoryRows}) | |\n");
+        }
+
+        report.Append('\n');
+    }
+
+    private static Dictionary<string, double> Difference(Dictionary<string, double> window, Dictionary<string, double> baseline) =>
+        window.Keys.Union(baseline.Keys).ToDictionary(k => k, k => window.GetValueOrDefault(k) - baseline.GetValueOrDefault(k), StringComparer.Ordinal);
+
+    private static string Items(Dictionary<string, double> perKey) => string.Join("; ", Group(perKey)
+        .Where(g => Math.Abs(g.Value.Total) >= 0.5)
+        .OrderByDescending(g => g.Value.Total)
+        .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.Value.Total:F1} ({g.Value.Detail})")));
 
     private static void Phases(StringBuilder report, IReadOnlyList<Phase> phases)
     {
@@ -130,10 +175,7 @@ public static class DispatchReport
         report.Append("| part of the task's life | time | engine | app | total | items (by operation) |\n|---|---|---|---|---|---|\n");
         foreach (var phase in phases)
         {
-            var items = string.Join("; ", Group(phase.PerTask)
-                .Where(g => Math.Abs(g.Value.Total) >= 0.5)
-                .OrderByDescending(g => g.Value.Total)
-                .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.Value.Total:F1} ({g.Value.Detail})")));
+            var items = Items(phase.PerTask);
             report.Append(CultureInfo.InvariantCulture,
                 $"| {phase.Name} | {phase.Seconds * 1000:F0} ms | {Sum(phase.PerTask, k => k.Contains("/engine/", StringComparison.Ordinal)):F1} | {Sum(phase.PerTask, k => k.Contains("/app/", StringComparison.Ordinal)):F1} | **{phase.PerTask.Values.Sum():F1}** | {items} |\n");
         }
@@ -145,17 +187,18 @@ public static class DispatchReport
 
     private static void Idle(StringBuilder report, string folder, TransactionsResult? result)
     {
-        var windows = new List<(string What, int Polling, CountWindow Window, CountWindow? Baseline)>();
-        if (result is not null)
+        var idles = ResultFiles.ReadAll<IdleResult>(folder, "idle-*.json").ToDictionary(r => r.Name, r => r.Value, StringComparer.Ordinal);
+        var windows = new List<(string What, int Polling, Dictionary<string, double> Rate)>();
+        foreach (var idle in idles.Values.Where(i => i.Tasks == 0 || !idles.ContainsKey(i.Baseline)))
         {
-            windows.Add(("SelfHost alone", result.EnginePollingMs, result.HostIdle, null));
-            windows.Add(("one idle bench fake agent (on top of SelfHost)", result.EnginePollingMs, result.AgentIdle, result.HostIdle));
+            windows.Add(idles.TryGetValue(idle.Baseline, out var baseline)
+                ? ($"{idle.What} (on top of {baseline.What})", idle.EnginePollingMs, Difference(idle.Window.PerMinute(), baseline.Window.PerMinute()))
+                : (idle.What, idle.EnginePollingMs, idle.Window.PerMinute()));
         }
 
-        foreach (var (_, idle) in ResultFiles.ReadAll<IdleResult>(folder, "idle-*.json"))
+        if (result is not null)
         {
-            var isAgent = idle.What.Contains("agent", StringComparison.Ordinal);
-            windows.Add((isAgent ? idle.What + " (on top of SelfHost)" : idle.What, idle.EnginePollingMs, idle.Window, isAgent ? result?.HostIdle : null));
+            windows.Add(("one idle bench fake agent (on top of SelfHost without the reconciliation sweep)", result.EnginePollingMs, Difference(result.AgentIdle.PerMinute(), result.HostIdle.PerMinute())));
         }
 
         if (windows.Count == 0)
@@ -165,17 +208,8 @@ public static class DispatchReport
 
         report.Append("### Idle storage requests per minute\n\n");
         report.Append("| what | engine poll cap | requests/min | engine | app | agent's queue calls | main items |\n|---|---|---|---|---|---|---|\n");
-        foreach (var (what, polling, window, baseline) in windows)
+        foreach (var (what, polling, rate) in windows.OrderBy(w => w.What.Contains("agent", StringComparison.Ordinal)).ThenBy(w => w.Polling))
         {
-            var rate = window.PerMinute();
-            if (baseline is not null)
-            {
-                foreach (var (key, value) in baseline.PerMinute())
-                {
-                    rate[key] = rate.GetValueOrDefault(key) - value;
-                }
-            }
-
             var grouped = Group(rate);
             var main = string.Join(", ", grouped.OrderByDescending(g => g.Value.Total).Take(4).Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.Value.Total:F0}")));
             report.Append(CultureInfo.InvariantCulture,
@@ -226,6 +260,11 @@ public static class DispatchReport
         values.Where(kv => where(kv.Key)).Sum(kv => kv.Value);
 
     private static string Cpu(CpuUse? cpu) => cpu is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{cpu.OwnCores:F1} / {cpu.OtherCores:F1}");
+
+    /// <summary>Each of the benchmark's processes, busiest first: which one is the bottleneck.</summary>
+    private static string Processes(CpuUse? cpu) => cpu is null
+        ? "-"
+        : string.Join(", ", cpu.ByProcess.Where(p => p.Value >= 0.05).OrderByDescending(p => p.Value).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F2}")));
 
     private static string Met(bool met) => met ? "met" : "**not met**";
 

@@ -2,8 +2,11 @@ using System.Globalization;
 
 namespace TaskScheduler.DispatchBench;
 
-/// <summary>CPU used during a measurement, in cores: by the benchmark's own processes, and by everything else.</summary>
-public sealed record CpuUse(double OwnCores, double OtherCores, int Cores);
+/// <summary>
+/// CPU used during a measurement, in cores: by the benchmark's own processes (and each of them by name), and by
+/// everything else on the machine.
+/// </summary>
+public sealed record CpuUse(double OwnCores, double OtherCores, int Cores, Dictionary<string, double> ByProcess);
 
 /// <summary>
 /// Measures how busy the machine was while a step measured, from <c>/proc/stat</c> and <c>/proc/{pid}/stat</c>: on
@@ -13,25 +16,35 @@ public sealed record CpuUse(double OwnCores, double OtherCores, int Cores);
 /// </summary>
 public sealed class MachineLoad
 {
-    private readonly IReadOnlyList<int> _pids;
+    private readonly IReadOnlyDictionary<string, int> _pids;
     private readonly (long Total, long Idle) _machineStart;
-    private readonly long _ownStart;
+    private readonly Dictionary<string, long> _ownStart;
 
-    private MachineLoad(IReadOnlyList<int> pids)
+    private MachineLoad(IReadOnlyDictionary<string, int> pids)
     {
         _pids = pids;
         _machineStart = Machine();
-        _ownStart = Own(pids);
+        _ownStart = pids.ToDictionary(p => p.Key, p => Jiffies(p.Value), StringComparer.Ordinal);
     }
 
-    /// <param name="pids">The processes the script started for this step (comma separated); this process is added.</param>
-    public static MachineLoad Start(string pids) => new(
-        pids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(p => int.Parse(p, CultureInfo.InvariantCulture))
-            .Where(p => p > 0)
-            .Append(Environment.ProcessId)
-            .Distinct()
-            .ToList());
+    /// <param name="pids">
+    /// The processes the script started for this step, <c>name=pid</c> separated by commas (e.g.
+    /// <c>azurite=123,selfhost=456</c>); this process is added as <c>bench</c>.
+    /// </param>
+    public static MachineLoad Start(string pids)
+    {
+        var named = new Dictionary<string, int>(StringComparer.Ordinal) { ["bench"] = Environment.ProcessId };
+        foreach (var pair in pids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (name, pid) = pair.Split('=') is [var n, var p] ? (n, int.Parse(p, CultureInfo.InvariantCulture)) : (pair, int.Parse(pair, CultureInfo.InvariantCulture));
+            if (pid > 0)
+            {
+                named[name] = pid;
+            }
+        }
+
+        return new MachineLoad(named);
+    }
 
     /// <summary>Cores used since the start (null where /proc does not exist).</summary>
     public CpuUse? Stop()
@@ -45,8 +58,12 @@ public sealed class MachineLoad
 
         var cores = Environment.ProcessorCount;
         var busy = elapsed - (idle - _machineStart.Idle);
-        var own = Own(_pids) - _ownStart;
-        return new CpuUse(Math.Round((double)own / elapsed * cores, 2), Math.Round((double)Math.Max(0, busy - own) / elapsed * cores, 2), cores);
+        var byProcess = _pids.ToDictionary(
+            p => p.Key,
+            p => Math.Round((double)Math.Max(0, Jiffies(p.Value) - _ownStart[p.Key]) / elapsed * cores, 2),
+            StringComparer.Ordinal);
+        var own = byProcess.Values.Sum();
+        return new CpuUse(Math.Round(own, 2), Math.Round(Math.Max(0, ((double)busy / elapsed * cores) - own), 2), cores, byProcess);
     }
 
     /// <summary>All CPUs' jiffies: total and idle (idle + iowait).</summary>
@@ -62,8 +79,8 @@ public sealed class MachineLoad
         return (fields.Sum(), fields[3] + fields[4]);
     }
 
-    /// <summary>utime + stime + cutime + cstime of the processes still alive (a command's CPU counts once it is reaped).</summary>
-    private static long Own(IEnumerable<int> pids) => pids.Sum(pid =>
+    /// <summary>utime + stime + cutime + cstime of a process (a command's CPU counts once its agent reaped it); 0 when gone.</summary>
+    private static long Jiffies(int pid)
     {
         var path = $"/proc/{pid}/stat";
         if (!File.Exists(path))
@@ -82,5 +99,5 @@ public sealed class MachineLoad
         {
             return 0L;
         }
-    });
+    }
 }

@@ -9,6 +9,12 @@ namespace TaskScheduler.DispatchBench;
 public sealed record Phase(string Name, double Seconds, Dictionary<string, double> PerTask);
 
 /// <summary>
+/// What a task costs while it runs, per minute (its agent's heartbeats and the sweeps included), and how its
+/// orchestration's history grew compared with a task that ran for a moment.
+/// </summary>
+public sealed record RunningCost(double Seconds, Dictionary<string, double> PerMinute, int HistoryRows, int ShortTaskHistoryRows);
+
+/// <summary>
 /// Where one task's storage requests go: the bench plays the agent itself, one task at a time, and takes a snapshot
 /// of the proxy's counts around each API call (<c>POST /tasks</c>, the claim, the completion); what falls between
 /// the calls is the engine running the orchestration (start, PrepareTask, DispatchAttempt; the claim's event; the
@@ -35,6 +41,8 @@ public sealed class PhaseProbe(DispatchBenchOptions options, SchedulerApi api, P
         await api.RegisterWorkerAsync(workerId, cancellationToken);
         for (var i = 0; i < tasks; i++)
         {
+            // A worker that stays silent is swept offline and its attempt lost: beat between tasks, uncounted.
+            await api.HeartbeatAsync(workerId, [], cancellationToken);
             string? id = null;
             await MeasureAsync("1. POST /tasks (row, index, orchestration start)", async () => id = await api.CreateTaskAsync($"probe-{i}", "true", 5, cancellationToken, (int)ProbeTimeout.TotalSeconds), cancellationToken);
             var attempt = await MeasureAsync("2. engine: start, PrepareTask, DispatchAttempt (until the message is visible)", () => ReceiveAsync(id!, cancellationToken), cancellationToken);
@@ -69,6 +77,46 @@ public sealed class PhaseProbe(DispatchBenchOptions options, SchedulerApi api, P
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => new Phase(p.Key, p.Value.Seconds / tasks, new CountWindow(p.Key, p.Value.Seconds, p.Value.Counts).PerTask(background, tasks)))
             .ToList();
+    }
+
+    /// <summary>
+    /// One task claimed and left running for <paramref name="duration"/> while the bench heart-beats for it every
+    /// 10 s like the real agent; <paramref name="background"/> is the same system's rate without it, and
+    /// <paramref name="shortTaskId"/> a task that ran for a moment, to compare their histories.
+    /// </summary>
+    public async Task<RunningCost> RunRunningAsync(TimeSpan duration, CountWindow background, string shortTaskId, CancellationToken cancellationToken)
+    {
+        var workerId = "bench-running-" + Guid.NewGuid().ToString("N")[..6];
+        await api.RegisterWorkerAsync(workerId, cancellationToken);
+        var id = await api.CreateTaskAsync("running", "sleep 3600", 5, cancellationToken, 3600);
+        var attempt = await ReceiveAsync(id, cancellationToken);
+        if (await api.ClaimAsync(id, attempt, workerId, cancellationToken) != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"The claim of {id} was refused.");
+        }
+
+        var window = await proxy.MeasureAsync("a running task", async () =>
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < duration)
+            {
+                await api.HeartbeatAsync(workerId, [(id, attempt)], cancellationToken);
+                var next = TimeSpan.FromSeconds(Math.Min(10, (duration - clock.Elapsed).TotalSeconds));
+                await Task.Delay(next > TimeSpan.Zero ? next : TimeSpan.Zero, cancellationToken);
+            }
+        }, cancellationToken);
+        await api.CompleteAsync(id, attempt, workerId, cancellationToken);
+        if (!await observer.WaitForOrchestrationAsync(id, Timeout, cancellationToken))
+        {
+            throw new TimeoutException($"The orchestration of {id} did not complete within {Timeout.TotalSeconds} s.");
+        }
+
+        var perMinute = window.PerTask(background, 1).ToDictionary(kv => kv.Key, kv => kv.Value * 60 / window.Seconds, StringComparer.Ordinal);
+        return new RunningCost(
+            window.Seconds,
+            perMinute,
+            await observer.CountHistoryRowsAsync(id, cancellationToken),
+            await observer.CountHistoryRowsAsync(shortTaskId, cancellationToken));
     }
 
     private async Task MeasureAsync(string phase, Func<Task> action, CancellationToken cancellationToken) =>

@@ -11,9 +11,10 @@ public static class DispatchBenchProgram
           latency           POST -> claim latency, one task at a time with idle gaps, with a polling fake agent
           throughput        no-op tasks through SelfHost with N fake agents
           engine            a trivial one-activity orchestration on SelfHost's engine, hosted in this process
-          proxy             the counting proxy in front of Azurite (runs until SIGINT/SIGTERM)
+          proxy             the counting proxy in front of Azurite (runs until SIGTERM or Ctrl-C)
           transactions      storage requests per task through the proxy (SelfHost and the fake agent behind it)
           idle              storage requests per minute through the proxy in a quiet window
+          running           what one running task costs per minute, through the proxy
           agent-throughput  `true` tasks through SelfHost and the real agents the script started
           agent-latency     POST -> started_at with the real agent, one task at a time with idle gaps
           report            the Markdown tables of a results folder
@@ -62,6 +63,9 @@ public static class DispatchBenchProgram
                 return 0;
             case "idle":
                 await new TransactionBenchmark(options, loggerFactory.CreateLogger<TransactionBenchmark>()).RunIdleAsync(options.What, stop.Token);
+                return 0;
+            case "running":
+                await new TransactionBenchmark(options, loggerFactory.CreateLogger<TransactionBenchmark>()).RunRunningAsync(stop.Token);
                 return 0;
             case "agent-throughput":
                 await new RealAgentBenchmark(options, loggerFactory.CreateLogger<RealAgentBenchmark>()).RunThroughputAsync(stop.Token);

@@ -16,6 +16,19 @@ public sealed class StoreObserver(string connectionString, string prefix, string
 {
     private readonly TableClient _instances = new TableServiceClient(connectionString).GetTableClient(hubName + "Instances");
     private readonly TableClient _tasks = new TableServiceClient(connectionString).GetTableClient(prefix + TableNames.Tasks);
+    private readonly TableClient _history = new TableServiceClient(connectionString).GetTableClient(hubName + "History");
+
+    /// <summary>The rows of an orchestration's history (its events, plus the engine's sentinel row).</summary>
+    public async Task<int> CountHistoryRowsAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        await foreach (var _ in _history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}"), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            count++;
+        }
+
+        return count;
+    }
 
     public async Task<bool> IsOrchestrationCompletedAsync(string instanceId, CancellationToken cancellationToken)
     {

@@ -17,15 +17,22 @@ public sealed record TransactionsResult(
     IReadOnlyList<Phase> Phases,
     CpuUse? Cpu);
 
-/// <summary>An idle window on its own: SelfHost at some polling interval, or SelfHost with one idle real agent.</summary>
-public sealed record IdleResult(string Label, string What, int EnginePollingMs, CountWindow Window, CpuUse? Cpu);
+/// <summary>
+/// A quiet window on its own: SelfHost at some polling interval, with one idle real agent, or with finished tasks;
+/// <see cref="Baseline"/> names the result it is compared with, <see cref="Tasks"/> how many tasks the system held.
+/// </summary>
+public sealed record IdleResult(string Label, string What, int EnginePollingMs, string Baseline, int Tasks, CountWindow Window, CpuUse? Cpu);
+
+/// <summary>One task kept running (see <see cref="PhaseProbe.RunRunningAsync"/>), against the same system's quiet rate.</summary>
+public sealed record RunningResult(string Label, RunningCost Running, CountWindow Background, CpuUse? Cpu);
 
 /// <summary>
 /// Issue 3's storage transactions per task, engine and app together, through the counting proxy that SelfHost and
 /// the bench's fake agent use for every storage call (the bench itself watches Azurite directly, uncounted):
 /// SelfHost alone idle; then with an idle fake agent (the background); then <see cref="DispatchBenchOptions.TransactionTasks"/>
 /// no-op tasks one at a time, and as many at once. Per task = (window - background rate x window length) / tasks.
-/// Last, the <see cref="PhaseProbe"/> splits a task's requests by the part of its life that made them.
+/// Last, the <see cref="PhaseProbe"/> splits a task's requests by the part of its life that made them. SelfHost runs
+/// this step without its reconciliation sweep, whose visits to finished tasks are measured apart (the idle step).
 /// </summary>
 public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<TransactionBenchmark> logger)
 {
@@ -105,25 +112,46 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
             result.SequentialPerTask.Values.Sum(), result.ConcurrentPerTask.Values.Sum());
     }
 
-    /// <summary>Counts a quiet window after <see cref="DispatchBenchOptions.SettleSeconds"/> (start-up, registration, a dead worker's sweep).</summary>
+    /// <summary>
+    /// Counts a quiet window of <see cref="DispatchBenchOptions.IdleSeconds"/> after <see cref="DispatchBenchOptions.SettleSeconds"/>
+    /// (start-up, registration); keep it a multiple of the sweeps' intervals (10 s and 60 s) so each is in it as often.
+    /// </summary>
     public async Task RunIdleAsync(string what, CancellationToken cancellationToken)
     {
         using var proxy = new ProxyCounts(options.ProxyControl);
-        logger.LogInformation("Settling {Seconds} s, then counting {What} for {Idle} s", options.SettleSeconds, what, options.HostIdleSeconds);
+        var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+        logger.LogInformation("Settling {Seconds} s, then counting {What} for {Idle} s", options.SettleSeconds, what, options.IdleSeconds);
         await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
         var load = MachineLoad.Start(options.Pids);
-        var window = await proxy.MeasureAsync(what, () => Task.Delay(TimeSpan.FromSeconds(options.HostIdleSeconds), cancellationToken), cancellationToken);
-        await ResultFiles.WriteAsync(options, options.Label + ".json", new IdleResult(options.Label, what, options.EnginePollingMs, window, load.Stop()));
+        var window = await proxy.MeasureAsync(what, () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken), cancellationToken);
+        var tasks = (await observer.GetAllTasksAsync(cancellationToken)).Count;
+        await ResultFiles.WriteAsync(options, options.Label + ".json", new IdleResult(options.Label, what, options.EnginePollingMs, options.Baseline, tasks, window, load.Stop()));
         logger.LogInformation("{What}: {Rate:F0} storage requests per minute", what, window.Total * 60 / window.Seconds);
     }
 
-    private static async Task RunOneAsync(SchedulerApi api, StoreObserver observer, string name, CancellationToken cancellationToken)
+    /// <summary>The system's quiet rate, then one task kept running for <see cref="DispatchBenchOptions.RunningSeconds"/>.</summary>
+    public async Task RunRunningAsync(CancellationToken cancellationToken)
+    {
+        using var api = new SchedulerApi(options.BaseUrl);
+        using var proxy = new ProxyCounts(options.ProxyControl);
+        var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+        var shortTask = (await observer.GetAllTasksAsync(cancellationToken)).FirstOrDefault(t => t.Status == "completed")?.Id
+            ?? throw new InvalidOperationException("The running step compares with a finished task: run it on a system that has one.");
+        await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
+        var load = MachineLoad.Start(options.Pids);
+        logger.LogInformation("Quiet for {Idle} s, then one task running for {Seconds} s, heart-beaten every 10 s", options.IdleSeconds, options.RunningSeconds);
+        var background = await proxy.MeasureAsync("quiet", () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken), cancellationToken);
+        var running = await new PhaseProbe(options, api, proxy, observer).RunRunningAsync(TimeSpan.FromSeconds(options.RunningSeconds), background, shortTask, cancellationToken);
+        await ResultFiles.WriteAsync(options, options.Label + ".json", new RunningResult(options.Label, running, background, load.Stop()));
+        logger.LogInformation("A running task: {Rate:F1} storage requests per minute; history {Rows} rows", running.PerMinute.Values.Sum(), running.HistoryRows);
+    }
+
+    private static async Task<string> RunOneAsync(SchedulerApi api, StoreObserver observer, string name, CancellationToken cancellationToken)
     {
         var id = await api.CreateTaskAsync(name, "true", 5, cancellationToken);
-        if (!await observer.WaitForOrchestrationAsync(id, TaskTimeout, cancellationToken))
-        {
-            throw new TimeoutException($"The orchestration of {id} did not complete within {TaskTimeout.TotalSeconds} s.");
-        }
+        return await observer.WaitForOrchestrationAsync(id, TaskTimeout, cancellationToken)
+            ? id
+            : throw new TimeoutException($"The orchestration of {id} did not complete within {TaskTimeout.TotalSeconds} s.");
     }
 
     private async Task RunBurstAsync(SchedulerApi api, StoreObserver observer, CancellationToken cancellationToken)
