@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Storage;
 using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Logs;
@@ -25,6 +27,12 @@ public static class CoreServiceCollectionExtensions
             .BindConfiguration(WorkflowOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+
+        services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.SectionName)
+            .PostConfigure(options => options.AddBuiltInTiers())
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
 
         var connection = StorageConnection.FromConfiguration(configuration);
         services.AddSingleton(connection.CreateTableServiceClient());
@@ -52,6 +60,13 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<SystemStatusService>();
         services.AddSingleton<EventDelivery>();
         services.AddHttpClient(EventDelivery.HttpClientName);
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<JwtAuthenticator>();
+        services.AddSingleton<Authenticator>();
+        services.AddSingleton<RateLimiter>();
+        services.AddSingleton<RequestGate>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

@@ -24,5 +24,11 @@ public static class TableNames
     /// <summary>Finished-task counters per hour and per day, sharded: PartitionKey = hour|day.</summary>
     public const string Metrics = "metrics";
 
-    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents, Workers, TaskLogs, WorkerTasks, Metrics];
+    /// <summary>API keys, hashed: PartitionKey = key id (see <c>Auth/ApiKeyFormat</c>).</summary>
+    public const string ApiKeys = "apikeys";
+
+    /// <summary>One fixed-window counter per credential: PartitionKey = rate-limit key (see <c>Auth/RateLimiter</c>).</summary>
+    public const string RateLimits = "ratelimits";
+
+    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents, Workers, TaskLogs, WorkerTasks, Metrics, ApiKeys, RateLimits];
 }

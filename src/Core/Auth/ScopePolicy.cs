@@ -1,0 +1,19 @@
+using System.Reflection;
+
+namespace TaskScheduler.Core.Auth;
+
+/// <summary>Reads the scope an HTTP function declares; a function without one is a start-up error (fail closed).</summary>
+public static class ScopePolicy
+{
+    /// <exception cref="InvalidOperationException">The method has no <see cref="RequiresScopeAttribute"/>, or an unknown scope.</exception>
+    public static string RequiredScopeOf(MethodInfo method)
+    {
+        var name = $"{method.DeclaringType?.FullName}.{method.Name}";
+        var attribute = method.GetCustomAttribute<RequiresScopeAttribute>()
+            ?? throw new InvalidOperationException(
+                $"HTTP function {name} has no [RequiresScope]: every HTTP function must declare the scope it needs ({string.Join(", ", Scopes.All)}).");
+        return Scopes.IsKnown(attribute.Scope)
+            ? attribute.Scope
+            : throw new InvalidOperationException($"HTTP function {name} requires the unknown scope '{attribute.Scope}'.");
+    }
+}

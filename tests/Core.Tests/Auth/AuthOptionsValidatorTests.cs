@@ -1,0 +1,56 @@
+using TaskScheduler.Core.Auth;
+using Xunit;
+
+namespace TaskScheduler.Core.Tests.Auth;
+
+public class AuthOptionsValidatorTests
+{
+    private static string[] Failures(Action<AuthOptions> configure)
+    {
+        var options = new AuthOptions();
+        configure(options);
+        options.AddBuiltInTiers();
+        var result = new AuthOptionsValidator().Validate(null, options);
+        return result.Failed ? result.Failures.ToArray() : [];
+    }
+
+    [Fact]
+    public void The_defaults_are_valid_and_define_the_two_built_in_tiers()
+    {
+        Assert.Empty(Failures(_ => { }));
+        var options = new AuthOptions();
+        options.AddBuiltInTiers();
+        Assert.Equal(100, options.Tiers["default"].Limit);
+        Assert.Equal(10_000, options.Tiers["internal"].Limit);
+    }
+
+    [Fact]
+    public void A_configured_tier_replaces_the_built_in_one()
+    {
+        var options = new AuthOptions();
+        options.Tiers["default"] = new RateLimitTier { Limit = 5, WindowSeconds = 10 };
+        options.AddBuiltInTiers();
+        Assert.Equal(5, options.Tiers["default"].Limit);
+    }
+
+    [Theory]
+    [InlineData("Auth:BootstrapAdminKey")]
+    [InlineData("Auth:Jwt:SigningKey")]
+    [InlineData("Auth:Jwt:Authority")]
+    [InlineData("Auth:BootstrapTier")]
+    [InlineData("Auth:Tiers:bad:Limit")]
+    [InlineData("Auth:Tiers:bad:WindowSeconds")]
+    public void A_weak_or_inconsistent_setting_fails_naming_it(string setting)
+    {
+        var failures = Failures(setting switch
+        {
+            "Auth:BootstrapAdminKey" => o => o.BootstrapAdminKey = "short",
+            "Auth:Jwt:SigningKey" => o => o.Jwt.SigningKey = "short",
+            "Auth:Jwt:Authority" => o => o.Jwt.Authority = "http://login.example.com/tenant",
+            "Auth:BootstrapTier" => o => o.BootstrapTier = "nonexistent",
+            "Auth:Tiers:bad:Limit" => o => o.Tiers["bad"] = new RateLimitTier { Limit = 0 },
+            _ => o => o.Tiers["bad"] = new RateLimitTier { WindowSeconds = 0 },
+        });
+        Assert.Contains(failures, f => f.StartsWith(setting, StringComparison.Ordinal));
+    }
+}
