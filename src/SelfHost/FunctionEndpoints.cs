@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Extensions.Abstractions;
+using TaskScheduler.Functions.Http;
 
 namespace TaskScheduler.SelfHost;
 
@@ -17,30 +18,18 @@ public static class FunctionEndpoints
     /// <summary>The Functions host's default <c>extensions.http.routePrefix</c> (host.json keeps it).</summary>
     public const string RoutePrefix = "api";
 
-    /// <summary>Every HTTP function of an assembly: its name, methods and route as the Functions host sees them.</summary>
-    public static IReadOnlyList<HttpFunction> Discover(Assembly assembly) =>
-        assembly.GetTypes()
-            .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
-            .Select(method => (Method: method, Function: method.GetCustomAttribute<FunctionAttribute>()))
-            .Where(x => x.Function is not null)
-            .Select(x => (x.Method, x.Function, Trigger: x.Method.GetParameters()
-                .Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).FirstOrDefault(a => a is not null)))
-            .Where(x => x.Trigger is not null)
-            .Select(x => new HttpFunction(
-                x.Function!.Name,
-                (x.Trigger!.Methods ?? ["get", "post", "put", "delete", "patch", "head", "options"]).Select(m => m.ToUpperInvariant()).ToArray(),
-                x.Trigger.Route ?? x.Function.Name,
-                x.Method))
-            .OrderBy(f => f.Route, StringComparer.Ordinal)
-            .ToList();
-
-    public static IEndpointRouteBuilder MapFunctions(this IEndpointRouteBuilder endpoints, Assembly assembly)
+    /// <summary>
+    /// Maps every function of the catalog; each endpoint carries its <see cref="HttpFunction"/> (and so its scope)
+    /// as metadata for <see cref="AuthorizationMiddleware"/>. The catalog itself refuses a function without a scope.
+    /// </summary>
+    public static IEndpointRouteBuilder MapFunctions(this IEndpointRouteBuilder endpoints, HttpFunctionCatalog catalog)
     {
-        foreach (var function in Discover(assembly))
+        foreach (var function in catalog.Functions)
         {
             var binders = function.Method.GetParameters().Select(CreateBinder).ToArray();
             endpoints.MapMethods($"/{RoutePrefix}/{function.Route}", function.Methods, context => InvokeAsync(context, function, binders))
-                .WithName(function.Name);
+                .WithName(function.Name)
+                .WithMetadata(function);
         }
 
         return endpoints;
@@ -100,6 +89,3 @@ public static class FunctionEndpoints
             $"SelfHost cannot bind parameter '{parameter.Name}' ({parameter.ParameterType.Name}) of {parameter.Member.DeclaringType?.Name}.{parameter.Member.Name}.");
     }
 }
-
-/// <summary>An HTTP function as declared by its attributes.</summary>
-public sealed record HttpFunction(string Name, string[] Methods, string Route, MethodInfo Method);

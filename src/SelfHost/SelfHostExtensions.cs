@@ -24,6 +24,9 @@ public static class SelfHostExtensions
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSchedulerCore(builder.Configuration);
         builder.Services.AddSchedulerTelemetry(builder.Configuration, "taskscheduler-api", aspNetCore: true);
+
+        // Built now: an HTTP function without [RequiresScope] stops SelfHost from starting.
+        builder.Services.AddSingleton(HttpFunctionCatalog.ForFunctionsApp());
         builder.Services.AddDurableEngine();
         builder.Services.AddHostedService<MaintenanceService>();
         builder.Services.AddHostedService<EventOutboxService>();
@@ -34,7 +37,11 @@ public static class SelfHostExtensions
     {
         app.UseMiddleware<ErrorEnvelopeMiddleware>();
         app.UseStatusCodePages(WriteStatusEnvelopeAsync);
-        app.MapFunctions(typeof(TasksApi).Assembly);
+
+        // Routing first, so the authorisation middleware sees the matched function and its scope.
+        app.UseRouting();
+        app.UseMiddleware<AuthorizationMiddleware>();
+        app.MapFunctions(app.Services.GetRequiredService<HttpFunctionCatalog>());
         return app;
     }
 

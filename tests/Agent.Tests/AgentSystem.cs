@@ -28,11 +28,18 @@ public sealed class AgentSystem : IAsyncLifetime
 
     public HttpClient Api => Host.Client;
 
-    public async Task InitializeAsync() => _host = await SelfHostProcess.StartAsync(Settings);
+    /// <summary>The key the agents run with: the <c>workers</c> scope only, on the generous tier, as run.sh gives its agent.</summary>
+    public string AgentKey { get; private set; } = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        _host = await SelfHostProcess.StartAsync(Settings);
+        AgentKey = await Api.CreateApiKeyAsync("test agents", ["workers"], "internal");
+    }
 
     public AgentProcess StartAgent(int slots = 2, Uri? apiBase = null)
     {
-        var agent = AgentProcess.Start(apiBase ?? Host.BaseAddress, Host.Prefix, slots);
+        var agent = AgentProcess.Start(apiBase ?? Host.BaseAddress, Host.Prefix, AgentKey, slots);
         _agents.Add(agent);
         return agent;
     }

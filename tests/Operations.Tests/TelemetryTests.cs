@@ -34,7 +34,8 @@ public sealed class TelemetryTests
     {
         var console = new Dictionary<string, string> { ["Telemetry__Exporter"] = "console", ["DurableTask__MaxQueuePollingIntervalMs"] = "200" };
         await using var host = await SelfHostProcess.StartAsync(console);
-        await using var agent = AgentProcess.Start(host.BaseAddress, host.Prefix, settings: console);
+        var agentKey = await host.Client.CreateApiKeyAsync("traced agent", ["workers"], "internal");
+        await using var agent = AgentProcess.Start(host.BaseAddress, host.Prefix, agentKey, settings: console);
         var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "tasks") { Content = JsonContent.Create(new { name = "traced", command = "echo traced" }) };

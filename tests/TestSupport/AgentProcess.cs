@@ -29,7 +29,8 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(80));
 
-    public static AgentProcess Start(Uri apiBase, string queuePrefix, int slots = 2, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="apiKey">The agent's key (<c>Agent__ApiKey</c>): one with the <c>workers</c> scope.</param>
+    public static AgentProcess Start(Uri apiBase, string queuePrefix, string apiKey, int slots = 2, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = RepoPaths.Output("WorkerAgent", "TaskScheduler.WorkerAgent.dll");
         if (!File.Exists(dll))
@@ -47,6 +48,7 @@ public sealed class AgentProcess : IAsyncDisposable
         };
         start.Environment.Remove("DOTNET_PROCESSOR_COUNT");
         start.Environment["Agent__ApiBaseUrl"] = apiBase.ToString();
+        start.Environment["Agent__ApiKey"] = apiKey;
         start.Environment["Agent__QueueConnection"] = TestStorage.ConnectionString;
         start.Environment["Agent__QueuePrefix"] = queuePrefix;
         start.Environment["Agent__Slots"] = slots.ToString(CultureInfo.InvariantCulture);

@@ -50,6 +50,14 @@ public static class ApiCalls
         return json.GetProperty("data");
     }
 
+    /// <summary>Creates an API key (the client must hold <c>admin</c>) and returns the key itself.</summary>
+    public static async Task<string> CreateApiKeyAsync(this HttpClient admin, string name, string[] scopes, string? tier = null)
+    {
+        var (status, json) = await admin.PostJsonAsync("keys", tier is null ? new { name, scopes } : new { name, scopes, tier });
+        Assert.True(status == HttpStatusCode.Created, $"POST /keys answered {(int)status}: {json}");
+        return json.GetProperty("data").GetProperty("key").GetString()!;
+    }
+
     /// <summary>Asserts the error envelope: the status, the code, and no <c>data</c>.</summary>
     public static JsonElement AssertError(this (HttpStatusCode Status, JsonElement Body) reply, HttpStatusCode status, string code)
     {

@@ -7,6 +7,7 @@ namespace TaskScheduler.TestSupport;
 /// <summary>
 /// SelfHost as a real process on a free 127.0.0.1 port, on its own table/queue prefix in the test Azurite.
 /// Can be killed with SIGKILL and started again on the same port and prefix, to test crashes.
+/// It runs with a bootstrap admin key of its own (<see cref="AdminKey"/>), which <see cref="Client"/> sends by default.
 /// </summary>
 public sealed class SelfHostProcess : IAsyncDisposable
 {
@@ -18,8 +19,10 @@ public sealed class SelfHostProcess : IAsyncDisposable
     {
         Port = port;
         Prefix = prefix;
+        AdminKey = "test-admin-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
         _environment = new Dictionary<string, string>
         {
+            ["Auth__BootstrapAdminKey"] = AdminKey,
             ["AzureWebJobsStorage"] = TestStorage.ConnectionString,
             ["SchedulerStorage"] = TestStorage.ConnectionString,
             ["Scheduler__StoragePrefix"] = prefix,
@@ -32,15 +35,18 @@ public sealed class SelfHostProcess : IAsyncDisposable
             _environment[key] = value;
         }
 
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/"), Timeout = TimeSpan.FromSeconds(30) };
-        Client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        Client = CreateClient($"ApiKey {AdminKey}");
     }
 
     public int Port { get; }
 
     public string Prefix { get; }
 
+    /// <summary>A client of the API that authenticates with the bootstrap admin key.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>The bootstrap admin key this SelfHost runs with (<c>Auth__BootstrapAdminKey</c>).</summary>
+    public string AdminKey { get; }
 
     public Uri BaseAddress => Client.BaseAddress!;
 
@@ -51,6 +57,19 @@ public sealed class SelfHostProcess : IAsyncDisposable
 
     /// <summary>The last lines SelfHost printed, for failure messages.</summary>
     public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(60));
+
+    /// <summary>A new client of this SelfHost that sends <paramref name="authorization"/> (none when null).</summary>
+    public HttpClient CreateClient(string? authorization)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}/api/"), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (authorization is not null)
+        {
+            client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        return client;
+    }
 
     public static async Task<SelfHostProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null, string? prefix = null)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workers;
 using TaskScheduler.Core.Workflow;
@@ -16,6 +17,7 @@ namespace TaskScheduler.Functions.Http;
 public sealed class AgentApi(TaskService tasks, TaskLifecycle lifecycle, TimeProvider clock)
 {
     [Function("ClaimAttempt")]
+    [RequiresScope(Scopes.Workers)]
     public async Task<IActionResult> ClaimAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/claim")] HttpRequest request,
         string id,
@@ -37,18 +39,21 @@ public sealed class AgentApi(TaskService tasks, TaskLifecycle lifecycle, TimePro
     }
 
     [Function("CompleteAttempt")]
+    [RequiresScope(Scopes.Workers)]
     public Task<IActionResult> CompleteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/complete")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client) => EndAsync(request, id, client, succeeded: true);
 
     [Function("FailAttempt")]
+    [RequiresScope(Scopes.Workers)]
     public Task<IActionResult> FailAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/fail")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client) => EndAsync(request, id, client, succeeded: false);
 
     [Function("AppendTaskLogs")]
+    [RequiresScope(Scopes.Workers)]
     public async Task<IActionResult> AppendLogsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/logs")] HttpRequest request,
         string id)

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Metrics;
 
 namespace TaskScheduler.Functions.Http;
@@ -10,6 +11,7 @@ namespace TaskScheduler.Functions.Http;
 public sealed class SystemApi(SystemStatusService status, MetricsService metrics)
 {
     [Function("GetSystemStatus")]
+    [RequiresScope(Scopes.TasksRead)]
     public async Task<IActionResult> StatusAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "system/status")] HttpRequest request,
         [DurableClient] DurableTaskClient client)
@@ -19,6 +21,7 @@ public sealed class SystemApi(SystemStatusService status, MetricsService metrics
     }
 
     [Function("GetSystemMetrics")]
+    [RequiresScope(Scopes.TasksRead)]
     public async Task<IActionResult> MetricsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "system/metrics")] HttpRequest request)
     {

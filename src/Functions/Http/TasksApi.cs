@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workflow;
@@ -12,6 +13,7 @@ namespace TaskScheduler.Functions.Http;
 public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLogStore logs)
 {
     [Function("GetTaskLogs")]
+    [RequiresScope(Scopes.TasksRead)]
     public async Task<IActionResult> GetLogsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tasks/{id}/logs")] HttpRequest request,
         string id)
@@ -23,6 +25,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
     }
 
     [Function("ListTasks")]
+    [RequiresScope(Scopes.TasksRead)]
     public async Task<IActionResult> ListAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tasks")] HttpRequest request)
     {
@@ -32,6 +35,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
     }
 
     [Function("GetTask")]
+    [RequiresScope(Scopes.TasksRead)]
     public async Task<IActionResult> GetAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tasks/{id}")] HttpRequest request,
         string id)
@@ -41,6 +45,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
     }
 
     [Function("CreateTask")]
+    [RequiresScope(Scopes.TasksWrite)]
     public async Task<IActionResult> CreateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks")] HttpRequest request,
         [DurableClient] DurableTaskClient client)
@@ -55,6 +60,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
     }
 
     [Function("UpdateTask")]
+    [RequiresScope(Scopes.TasksWrite)]
     public async Task<IActionResult> UpdateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "tasks/{id}")] HttpRequest request,
         string id)
@@ -67,6 +73,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
     }
 
     [Function("CancelTask")]
+    [RequiresScope(Scopes.TasksWrite)]
     public async Task<IActionResult> CancelAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/cancel")] HttpRequest request,
         string id,
@@ -79,6 +86,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
     }
 
     [Function("RetryTask")]
+    [RequiresScope(Scopes.TasksWrite)]
     public async Task<IActionResult> RetryAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/retry")] HttpRequest request,
         string id,
@@ -91,6 +99,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
     }
 
     [Function("CheckpointTask")]
+    [RequiresScope(Scopes.Workers)]
     public async Task<IActionResult> CheckpointAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/checkpoint")] HttpRequest request,
         string id)
@@ -111,6 +120,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
     }
 
     [Function("DeleteTask")]
+    [RequiresScope(Scopes.TasksWrite)]
     public async Task<IActionResult> DeleteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "tasks/{id}")] HttpRequest request,
         string id,

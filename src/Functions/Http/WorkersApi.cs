@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Workers;
 
 namespace TaskScheduler.Functions.Http;
@@ -10,6 +11,7 @@ namespace TaskScheduler.Functions.Http;
 public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
 {
     [Function("ListWorkers")]
+    [RequiresScope(Scopes.TasksRead)]
     public async Task<IActionResult> ListAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "workers")] HttpRequest request)
     {
@@ -18,12 +20,14 @@ public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
     }
 
     [Function("GetWorker")]
+    [RequiresScope(Scopes.TasksRead)]
     public async Task<IActionResult> GetAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "workers/{id}")] HttpRequest request,
         string id) =>
         ApiResults.Ok(WorkerDetailResource.From(await queries.GetAsync(id, request.HttpContext.RequestAborted)));
 
     [Function("ListWorkerTasks")]
+    [RequiresScope(Scopes.TasksRead)]
     public async Task<IActionResult> ListTasksAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "workers/{id}/tasks")] HttpRequest request,
         string id)
@@ -33,6 +37,7 @@ public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
     }
 
     [Function("RegisterWorker")]
+    [RequiresScope(Scopes.Workers)]
     public async Task<IActionResult> RegisterAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "workers")] HttpRequest request)
     {
@@ -45,6 +50,7 @@ public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
     }
 
     [Function("WorkerHeartbeat")]
+    [RequiresScope(Scopes.Workers)]
     public async Task<IActionResult> HeartbeatAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "workers/{id}/heartbeat")] HttpRequest request,
         string id)

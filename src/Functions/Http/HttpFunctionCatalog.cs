@@ -1,0 +1,54 @@
+using System.Reflection;
+using Microsoft.Azure.Functions.Worker;
+using TaskScheduler.Core.Auth;
+
+namespace TaskScheduler.Functions.Http;
+
+/// <summary>
+/// Every <c>[Function]</c> method with an <c>[HttpTrigger]</c> parameter, read once from the attributes the Functions
+/// host reads. Both hosts build it at start: the Functions app to authorise each invocation, SelfHost to map its
+/// endpoints. Building it fails when a function declares no <see cref="RequiresScopeAttribute"/>, so such a
+/// function is never served (fail closed).
+/// </summary>
+public sealed class HttpFunctionCatalog
+{
+    private static readonly string[] AllMethods = ["get", "post", "put", "delete", "patch", "head", "options"];
+
+    private readonly Dictionary<string, HttpFunction> _byEntryPoint;
+
+    private HttpFunctionCatalog(IReadOnlyList<HttpFunction> functions)
+    {
+        Functions = functions;
+        _byEntryPoint = functions.ToDictionary(f => f.EntryPoint, StringComparer.Ordinal);
+    }
+
+    public IReadOnlyList<HttpFunction> Functions { get; }
+
+    /// <summary>The functions of the Functions app itself.</summary>
+    public static HttpFunctionCatalog ForFunctionsApp() => Build(typeof(HttpFunctionCatalog).Assembly);
+
+    /// <exception cref="InvalidOperationException">An HTTP function has no (or an unknown) required scope.</exception>
+    public static HttpFunctionCatalog Build(Assembly assembly) => new(
+        assembly.GetTypes()
+            .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
+            .Select(method => (Method: method, Function: method.GetCustomAttribute<FunctionAttribute>()))
+            .Where(x => x.Function is not null)
+            .Select(x => (x.Method, x.Function, Trigger: x.Method.GetParameters()
+                .Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).FirstOrDefault(a => a is not null)))
+            .Where(x => x.Trigger is not null)
+            .Select(x => new HttpFunction(
+                x.Function!.Name,
+                (x.Trigger!.Methods ?? AllMethods).Select(m => m.ToUpperInvariant()).ToArray(),
+                x.Trigger.Route ?? x.Function.Name,
+                x.Method,
+                ScopePolicy.RequiredScopeOf(x.Method)))
+            .OrderBy(f => f.Route, StringComparer.Ordinal)
+            .ToList());
+
+    /// <summary>The scope of the function the host is invoking.</summary>
+    /// <exception cref="InvalidOperationException">The host invokes an HTTP function this catalog does not know.</exception>
+    public string ScopeOf(string entryPoint) =>
+        _byEntryPoint.TryGetValue(entryPoint, out var function)
+            ? function.Scope
+            : throw new InvalidOperationException($"No HTTP function with entry point {entryPoint} is known: it is refused.");
+}
