@@ -98,7 +98,7 @@ public static class AgentRequests
             {
                 if (item.ValueKind != JsonValueKind.Object
                     || !item.TryGetProperty("task_id", out var id) || id.ValueKind != JsonValueKind.String || !TaskIds.IsValid(id.GetString())
-                    || !item.TryGetProperty("attempt", out var attempt) || !attempt.TryGetInt32(out var n) || n < 1)
+                    || !item.TryGetProperty("attempt", out var attempt) || attempt.ValueKind != JsonValueKind.Number || !attempt.TryGetInt32(out var n) || n < 1)
                 {
                     throw ApiException.Validation("current_tasks", "each entry needs a task_id and a positive attempt");
                 }

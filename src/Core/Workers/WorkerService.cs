@@ -53,7 +53,7 @@ public sealed partial class WorkerService(WorkerRepository workers, TaskReposito
         }
 
         var concurrency = 1;
-        if (body.TryGetProperty("concurrency", out var c) && c.ValueKind != JsonValueKind.Null && (!c.TryGetInt32(out concurrency) || concurrency is < 1 or > 1024))
+        if (body.TryGetProperty("concurrency", out var c) && c.ValueKind != JsonValueKind.Null && (c.ValueKind != JsonValueKind.Number || !c.TryGetInt32(out concurrency) || concurrency is < 1 or > 1024))
         {
             errors["concurrency"] = "must be an integer between 1 and 1024";
         }

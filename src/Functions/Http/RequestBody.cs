@@ -1,10 +1,14 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 using TaskScheduler.Core.Api;
 
 namespace TaskScheduler.Functions.Http;
 
-/// <summary>Reads a JSON request body with a size cap; anything that is not JSON is a 400 <c>invalid_json</c>.</summary>
+/// <summary>
+/// Reads a JSON request body with a size cap; anything that is not JSON (or not valid UTF-8 and Unicode) is a 400
+/// <c>invalid_json</c>, so handlers can read every string of the document safely.
+/// </summary>
 public static class RequestBody
 {
     /// <summary>The largest body any endpoint accepts (a log batch is the biggest legitimate one).</summary>
@@ -37,13 +41,58 @@ public static class RequestBody
             throw ApiException.InvalidJson("The request body is empty; a JSON object is expected.");
         }
 
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (!Utf8.IsValid(bytes.Span))
+        {
+            throw ApiException.InvalidJson("The request body is not valid UTF-8.");
+        }
+
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), Options);
+            document = JsonDocument.Parse(bytes, Options);
         }
         catch (JsonException ex)
         {
             throw ApiException.InvalidJson($"The request body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).");
+        }
+
+        // The parser leaves escapes alone until a string is read; an escaped lone surrogate ("\ud800") would make
+        // every later GetString throw. Reading each string once here turns that into a 400 for the whole body.
+        try
+        {
+            CheckStrings(document.RootElement);
+            return document;
+        }
+        catch (InvalidOperationException)
+        {
+            document.Dispose();
+            throw ApiException.InvalidJson("The request body holds a string that is not valid Unicode.");
+        }
+    }
+
+    private static void CheckStrings(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                element.GetString();
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckStrings(item);
+                }
+
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    CheckStrings(property.Value);
+                }
+
+                break;
         }
     }
 

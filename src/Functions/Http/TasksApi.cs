@@ -114,7 +114,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
         }
 
         string? workerId = root.TryGetProperty("worker_id", out var w) && w.ValueKind == System.Text.Json.JsonValueKind.String ? w.GetString() : null;
-        int? attempt = root.TryGetProperty("attempt", out var a) && a.TryGetInt32(out var n) ? n : null;
+        int? attempt = root.TryGetProperty("attempt", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.Number && a.TryGetInt32(out var n) ? n : null;
         var updated = await lifecycle.CheckpointAsync(id, checkpoint, workerId, attempt, cancellationToken);
         return ApiResults.Ok(new { id, checkpoint_data = TaskResource.From(updated).CheckpointData, updated_at = updated.UpdatedAt });
     }
