@@ -40,10 +40,17 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             foreach (var connection in _connections)
             {
-                // A reset, not a polite close: the agent must see the API vanish.
-                if (connection.Client is { } socket)
+                // A reset, not a polite close: the agent must see the API vanish. A connection whose pipe just
+                // ended has disposed its socket already (its stream owns it) and needs no reset.
+                try
                 {
-                    socket.LingerState = new LingerOption(true, 0);
+                    if (connection.Client is { } socket)
+                    {
+                        socket.LingerState = new LingerOption(true, 0);
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
                 }
 
                 connection.Dispose();
