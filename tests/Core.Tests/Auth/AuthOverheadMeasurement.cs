@@ -14,7 +14,8 @@ namespace TaskScheduler.Core.Tests.Auth;
 /// <summary>
 /// What authentication and rate limiting add to a request, measured on the gate itself against Azurite: wall time
 /// per request and storage calls per request, for each kind of credential. The figures go to the test output and to
-/// <c>artifacts/auth-overhead.md</c>; the assertions only catch regressions by an order of magnitude.
+/// <c>artifacts/auth-overhead.md</c>. Times depend on the machine and its load, so only the storage calls per request,
+/// which the design decides, are asserted.
 /// </summary>
 public class AuthOverheadMeasurement(ITestOutputHelper output)
 {
@@ -39,11 +40,11 @@ public class AuthOverheadMeasurement(ITestOutputHelper output)
         {
             "| credential | requests | mean | p50 | p99 | storage calls per request |",
             "|---|---|---|---|---|---|",
-            await MeasureAsync(services, "stored API key, busy (tier limit 100,000,000/h)", "ApiKey " + key, Requests),
-            await MeasureAsync(services, "HS256 JWT, busy (same tier)", "Bearer " + token, Requests),
-            await MeasureAsync(services, "stored API key, default tier (100 per 60 s, all 100 used)", "ApiKey " + defaultTierKey, 100),
-            await MeasureAsync(services, "past the limit (refused from memory)", "ApiKey " + defaultTierKey, Requests),
-            await MeasureAsync(services, "bad credential (401, no storage)", "ApiKey " + "tsk_nope", Requests),
+            await MeasureAsync(services, "stored API key, busy (tier limit 100,000,000/h)", "ApiKey " + key, Requests, maxCallsPerRequest: 0.02),
+            await MeasureAsync(services, "HS256 JWT, busy (same tier)", "Bearer " + token, Requests, maxCallsPerRequest: 0.02),
+            await MeasureAsync(services, "stored API key, default tier (100 per 60 s, all 100 used)", "ApiKey " + defaultTierKey, 100, maxCallsPerRequest: 0.25),
+            await MeasureAsync(services, "past the limit (refused from memory)", "ApiKey " + defaultTierKey, Requests, maxCallsPerRequest: 0),
+            await MeasureAsync(services, "bad credential (401, no storage)", "ApiKey " + "tsk_nope", Requests, maxCallsPerRequest: 0),
         };
 
         var report = string.Join(Environment.NewLine, rows);
@@ -53,7 +54,7 @@ public class AuthOverheadMeasurement(ITestOutputHelper output)
         await File.WriteAllTextAsync(Path.Combine(artifacts, "auth-overhead.md"), $"Measured {DateTimeOffset.UtcNow:u} on {Environment.ProcessorCount} cores against Azurite.{Environment.NewLine}{Environment.NewLine}{report}{Environment.NewLine}");
     }
 
-    private async Task<string> MeasureAsync(AuthServices services, string what, string authorization, int requests)
+    private static async Task<string> MeasureAsync(AuthServices services, string what, string authorization, int requests, double maxCallsPerRequest)
     {
         var header = new StringValues(authorization);
         await services.Gate.AdmitAsync(header, StringValues.Empty, Scopes.TasksRead, CancellationToken.None);
@@ -71,7 +72,7 @@ public class AuthOverheadMeasurement(ITestOutputHelper output)
         Array.Sort(times);
         var mean = total.Elapsed.TotalMicroseconds / requests;
         var callsPerRequest = (double)services.Calls.Count / requests;
-        Assert.True(mean < 5_000, $"{what}: {mean:0} µs per request");
+        Assert.True(callsPerRequest <= maxCallsPerRequest, $"{what}: {callsPerRequest:0.0000} storage calls per request");
         return string.Create(CultureInfo.InvariantCulture, $"| {what} | {requests:N0} | {mean:0.0} µs | {times[requests / 2]:0.0} µs | {times[(int)(requests * 0.99) - 1]:0.0} µs | {callsPerRequest:0.0000} |");
     }
 }
