@@ -16,6 +16,10 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+# The benchmarks reach the API through its auth like any client: a fresh admin key per run is SelfHost's bootstrap
+# key (on a tier that never throttles), and the bench programs and agents send it (BENCH_APIKEY, Agent__ApiKey).
+export BENCH_APIKEY="${BENCH_APIKEY:-bench-$(head -c 24 /dev/urandom | base64 | tr -d '=+/\n')}"
+
 AZURITE_PORTS=(10500 10501 10502)
 SELFHOST_PORT=10503
 PROXY_CONTROL=10519
@@ -75,6 +79,7 @@ start_selfhost() {
   env AzureWebJobsStorage="$connection" SchedulerStorage="$connection" Scheduler__StoragePrefix="$prefix" \
     TaskHubName="${prefix}hub" DurableTask__MaxQueuePollingIntervalMs="$polling" \
     Logging__LogLevel__Default=Warning "$@" \
+    Auth__BootstrapAdminKey="$BENCH_APIKEY" Auth__Tiers__internal__Limit=100000000 \
     dotnet "$SELFHOST_DLL" --urls "$url" >>"$RESULTS/selfhost-$prefix.log" 2>&1 &
   SELFHOST_PID=$!
   for _ in $(seq 1 600); do
@@ -98,7 +103,7 @@ start_agents() {
   local count=$1 prefix=$2 connection=$3 i
   for i in $(seq 1 "$count"); do
     Agent__ApiBaseUrl="$API" Agent__QueueConnection="$connection" Agent__QueuePrefix="$prefix" \
-      Agent__Slots="$SLOTS" Agent__WorkDirectory="$RESULTS/agent-work" \
+      Agent__Slots="$SLOTS" Agent__WorkDirectory="$RESULTS/agent-work" Agent__ApiKey="$BENCH_APIKEY" \
       Logging__LogLevel__Default=Warning \
       dotnet "$AGENT_DLL" >>"$RESULTS/agent-$prefix-$i.log" 2>&1 &
     AGENT_PIDS+=($!)

@@ -10,6 +10,10 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+# The benchmarks reach the API through its auth like any client: a fresh admin key per run is SelfHost's bootstrap
+# key (on a tier that never throttles), and the bench programs and agents send it (BENCH_APIKEY, Agent__ApiKey).
+export BENCH_APIKEY="${BENCH_APIKEY:-bench-$(head -c 24 /dev/urandom | base64 | tr -d '=+/\n')}"
+
 read -r -a AZURITE_PORTS <<<"${TASKSCHEDULER_BENCH_PORTS:-10200 10201 10202}"
 SELFHOST_PORT=${TASKSCHEDULER_BENCH_SELFHOST_PORT:-10203}
 PREFIX=bench
@@ -52,6 +56,7 @@ start_selfhost() {
   AzureWebJobsStorage="$STORAGE" SchedulerStorage="$STORAGE" Scheduler__StoragePrefix="$PREFIX" \
     Scheduler__WorkerSweepIntervalSeconds=600 Scheduler__ReconcileIntervalSeconds=3600 \
     Logging__LogLevel__Default=Warning \
+    Auth__BootstrapAdminKey="$BENCH_APIKEY" Auth__Tiers__internal__Limit=100000000 \
     dotnet "$SELFHOST_DLL" --urls "$url" >>"$1/selfhost.log" 2>&1 &
   SELFHOST_PID=$!
   for _ in $(seq 1 600); do

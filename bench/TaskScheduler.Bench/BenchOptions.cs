@@ -55,6 +55,12 @@ public sealed class BenchOptions
     /// <summary>Azurite's process id, to report its CPU use per phase (0: not reported).</summary>
     public int AzuritePid { get; set; }
 
+    /// <summary>
+    /// The API key the requests send (<c>BENCH_APIKEY</c>): the scripts start SelfHost with it as its bootstrap admin key,
+    /// on a tier too large to throttle a benchmark, so the measurements include the auth and rate-limit gate.
+    /// </summary>
+    public string ApiKey { get; set; } = string.Empty;
+
     /// <summary>SelfHost's process id, to report its CPU use per phase (0: not reported).</summary>
     public int SelfHostPid { get; set; }
 

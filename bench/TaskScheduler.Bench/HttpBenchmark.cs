@@ -15,7 +15,7 @@ namespace TaskScheduler.Bench;
 public sealed partial class HttpBenchmark(BenchOptions options, ILogger<HttpBenchmark> logger) : IDisposable
 {
     // One client for the run, no retries and no resilience handler on purpose: a failure is a data point here.
-    private readonly HttpClient _client = CreateClient(options.BaseUrl);
+    private readonly HttpClient _client = CreateClient(options.BaseUrl, options.ApiKey);
     private readonly CpuMeter _cpu = new(options.AzuritePid, options.SelfHostPid);
     private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
 
@@ -226,7 +226,7 @@ public sealed partial class HttpBenchmark(BenchOptions options, ILogger<HttpBenc
 
     private static double Ms(long stopwatchTicks) => stopwatchTicks * 1000.0 / Stopwatch.Frequency;
 
-    private static HttpClient CreateClient(string baseUrl)
+    private static HttpClient CreateClient(string baseUrl, string apiKey)
     {
         var handler = new SocketsHttpHandler
         {
@@ -236,6 +236,7 @@ public sealed partial class HttpBenchmark(BenchOptions options, ILogger<HttpBenc
         };
         var client = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", apiKey);
         return client;
     }
 

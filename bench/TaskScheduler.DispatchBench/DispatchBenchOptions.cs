@@ -21,6 +21,12 @@ public sealed class DispatchBenchOptions
     /// <summary>SelfHost's API root.</summary>
     public string BaseUrl { get; set; } = "http://127.0.0.1:10503/api/";
 
+    /// <summary>
+    /// The API key the requests send (<c>BENCH_APIKEY</c>): the scripts start SelfHost with it as its bootstrap admin key,
+    /// on a tier too large to throttle a benchmark, so the measurements include the auth and rate-limit gate.
+    /// </summary>
+    public string ApiKey { get; set; } = string.Empty;
+
     /// <summary>The counting proxy's control endpoint.</summary>
     public string ProxyControl { get; set; } = "http://127.0.0.1:10519/";
 

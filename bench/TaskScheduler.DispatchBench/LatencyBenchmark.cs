@@ -45,7 +45,7 @@ public sealed class LatencyBenchmark(DispatchBenchOptions options, ILogger<Laten
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl);
+        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
         var agent = new PollingAgent("bench-latency-" + Guid.NewGuid().ToString("N")[..6], api, options, OnClaimedAsync);
         await agent.RegisterAsync(cancellationToken);
         using var stopAgent = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

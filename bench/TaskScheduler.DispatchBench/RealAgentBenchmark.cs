@@ -16,7 +16,7 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
 
     public async Task RunThroughputAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl);
+        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
         var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
         await WaitForWorkersAsync(api, observer, cancellationToken);
 
@@ -79,7 +79,7 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
 
     public async Task RunLatencyAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl);
+        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
         var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
         await WaitForWorkersAsync(api, observer, cancellationToken);
 

@@ -10,13 +10,14 @@ public sealed class SchedulerApi : IDisposable
 {
     private readonly HttpClient _http;
 
-    public SchedulerApi(string baseUrl)
+    public SchedulerApi(string baseUrl, string apiKey)
     {
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, UseProxy = false })
         {
             BaseAddress = new Uri(baseUrl),
             Timeout = TimeSpan.FromSeconds(30),
         };
+        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("ApiKey", apiKey);
     }
 
     public void Dispose() => _http.Dispose();

@@ -42,7 +42,7 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl);
+        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
         using var proxy = new ProxyCounts(options.ProxyControl);
         var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
 
