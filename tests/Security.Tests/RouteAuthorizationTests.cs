@@ -142,6 +142,8 @@ public class RouteAuthorizationTests(SecuredHost host)
             Assert.Equal(Scopes.Workers, scopes[agentCall]);
         }
 
+        Assert.Equal(Scopes.TasksRead, scopes["GET /api/system/status"]);
+        Assert.Equal(Scopes.TasksRead, scopes["GET /api/system/metrics"]);
         Assert.Equal(Scopes.Admin, scopes["POST /api/keys"]);
         Assert.Equal(Scopes.Admin, scopes["GET /api/keys"]);
         Assert.Equal(Scopes.Admin, scopes["POST /api/keys/{id}/revoke"]);
