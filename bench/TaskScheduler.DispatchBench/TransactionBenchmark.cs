@@ -132,7 +132,7 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
     /// <summary>The system's quiet rate, then one task kept running for <see cref="DispatchBenchOptions.RunningSeconds"/>.</summary>
     public async Task RunRunningAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl);
+        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
         using var proxy = new ProxyCounts(options.ProxyControl);
         var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
         var shortTask = (await observer.GetAllTasksAsync(cancellationToken)).FirstOrDefault(t => t.Status == "completed")?.Id
