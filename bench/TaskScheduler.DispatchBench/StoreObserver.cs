@@ -96,7 +96,7 @@ public sealed class StoreObserver(string connectionString, string prefix, string
 
     public async Task<TaskTimes?> GetTaskAsync(string id, CancellationToken cancellationToken)
     {
-        var row = await _tasks.GetEntityIfExistsAsync<TaskEntity>(id, TaskEntity.TaskRowKey, cancellationToken: cancellationToken);
+        var row = await _tasks.GetEntityIfExistsAsync<TaskEntity>(id, id, cancellationToken: cancellationToken);
         return row.HasValue ? Times(row.Value!) : null;
     }
 

@@ -6,13 +6,15 @@ using TaskScheduler.Core.Tasks;
 
 namespace TaskScheduler.Core.Storage;
 
-/// <summary>A task's row in the <c>tasks</c> table: PartitionKey = task id, one row per partition.</summary>
+/// <summary>
+/// A task's row in the <c>tasks</c> table: PartitionKey = RowKey = task id, one row per partition. (A constant RowKey
+/// would do on Table Storage; the id in both keys lets Azurite answer a point read from its RowKey index instead of
+/// scanning every task.)
+/// </summary>
 public sealed class TaskEntity : ITableEntity
 {
-    public const string TaskRowKey = "task";
-
     public string PartitionKey { get; set; } = string.Empty;
-    public string RowKey { get; set; } = TaskRowKey;
+    public string RowKey { get; set; } = string.Empty;
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 
@@ -51,6 +53,7 @@ public sealed class TaskEntity : ITableEntity
     public static TaskEntity From(TaskItem task) => new()
     {
         PartitionKey = task.Id,
+        RowKey = task.Id,
         Name = task.Name,
         Description = task.Description,
         Command = task.Command,

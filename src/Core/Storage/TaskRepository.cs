@@ -6,7 +6,9 @@ namespace TaskScheduler.Core.Storage;
 
 /// <summary>
 /// The tasks table. Every write of an existing task presents the ETag it read, so a change applies only to the
-/// state it was decided on; the index follows each successful write.
+/// state it was decided on; the index follows each successful write. The caller's token can stop a write only before
+/// it starts: once the task row is sent, the row and its index change run to the end, so an abandoned request never
+/// leaves a task that no listing or sweep can find.
 /// </summary>
 public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index)
 {
@@ -17,15 +19,16 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index)
 
     public async Task<StoredTask?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        var response = await _tasks.GetEntityIfExistsAsync<TaskEntity>(id, TaskEntity.TaskRowKey, cancellationToken: cancellationToken);
+        var response = await _tasks.GetEntityIfExistsAsync<TaskEntity>(id, id, cancellationToken: cancellationToken);
         return response.HasValue ? new StoredTask(response.Value!.ToItem(), response.Value.ETag) : null;
     }
 
     /// <summary>Inserts a new task (a 409 from storage means the id is taken) and indexes it.</summary>
     public async Task<StoredTask> InsertAsync(TaskItem task, CancellationToken cancellationToken)
     {
-        var response = await _tasks.AddEntityAsync(TaskEntity.From(task), cancellationToken);
-        await index.ApplyAsync(null, task, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        var response = await _tasks.AddEntityAsync(TaskEntity.From(task), CancellationToken.None);
+        await index.ApplyAsync(null, task, CancellationToken.None);
         return new StoredTask(task, response.Headers.ETag ?? default);
     }
 
@@ -36,14 +39,15 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index)
         Response response;
         try
         {
-            response = await _tasks.UpdateEntityAsync(TaskEntity.From(updated), current.ETag, TableUpdateMode.Replace, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            response = await _tasks.UpdateEntityAsync(TaskEntity.From(updated), current.ETag, TableUpdateMode.Replace, CancellationToken.None);
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404)
         {
             throw new ConcurrencyConflictException($"Task {current.Task.Id} changed while it was being updated.", ex);
         }
 
-        await index.ApplyAsync(current.Task, updated, cancellationToken);
+        await index.ApplyAsync(current.Task, updated, CancellationToken.None);
         return new StoredTask(updated, response.Headers.ETag ?? default);
     }
 
@@ -83,16 +87,17 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index)
     {
         try
         {
-            await _tasks.DeleteEntityAsync(current.Task.Id, TaskEntity.TaskRowKey, current.ETag, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            await _tasks.DeleteEntityAsync(current.Task.Id, current.Task.Id, current.ETag, CancellationToken.None);
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
             throw new ConcurrencyConflictException($"Task {current.Task.Id} changed while it was being deleted.", ex);
         }
 
-        await index.ApplyAsync(current.Task, null, cancellationToken);
+        await index.ApplyAsync(current.Task, null, CancellationToken.None);
         await Task.WhenAll(current.Task.Dependencies.Select(dependency =>
-            _dependents.DeleteEntityAsync(dependency, current.Task.Id, ETag.All, cancellationToken)));
+            _dependents.DeleteEntityAsync(dependency, current.Task.Id, ETag.All, CancellationToken.None)));
     }
 
     /// <summary>Records that <paramref name="dependentId"/> waits for each of <paramref name="dependencyIds"/> (idempotent).</summary>

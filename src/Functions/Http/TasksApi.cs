@@ -52,7 +52,11 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
-        var created = await tasks.CreateAsync(TaskRequestParser.ParseCreate(body.RootElement, tasks.Now), cancellationToken);
+        var parsed = TaskRequestParser.ParseCreate(body.RootElement, tasks.Now);
+
+        // From here on the client's disconnect does not stop the create half-way: the task, its index rows, its event
+        // and its orchestration are written together or the reconciliation sweep finishes the job.
+        var created = await tasks.CreateAsync(parsed, CancellationToken.None);
 
         // The row is written first: if this start fails, the reconciliation sweep starts the orchestration later.
         await TaskWorkflowClient.StartAsync(client, created.Id, CancellationToken.None);
