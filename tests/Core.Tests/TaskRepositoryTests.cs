@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,12 +17,12 @@ public class TaskRepositoryTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private static async Task<TaskRepository> NewRepositoryAsync(string? prefix = null)
+    private static async Task<TaskRepository> NewRepositoryAsync(string? prefix = null, TableClientOptions? tableOptions = null, double totalsCacheSeconds = 2)
     {
         var storage = new SchedulerStorage(
-            new TableServiceClient(TestStorage.ConnectionString),
+            new TableServiceClient(TestStorage.ConnectionString, tableOptions ?? new TableClientOptions()),
             new QueueServiceClient(TestStorage.ConnectionString),
-            Options.Create(new StorageOptions { StoragePrefix = prefix ?? TestStorage.NewPrefix() }));
+            Options.Create(new StorageOptions { StoragePrefix = prefix ?? TestStorage.NewPrefix(), ListTotalsCacheSeconds = totalsCacheSeconds }));
         await storage.EnsureCreatedAsync(CancellationToken.None);
         return new TaskRepository(storage, new TaskIndex(storage, NullLogger<TaskIndex>.Instance));
     }
@@ -156,5 +158,76 @@ public class TaskRepositoryTests
         Assert.Equal(20, (await a.ListAsync(Query(TaskState.Pending), CancellationToken.None)).Total);
         Assert.Equal(20, (await b.ListAsync(Query(TaskState.Queued), CancellationToken.None)).Total);
         Assert.Equal(40, (await b.ListAsync(Query(), CancellationToken.None)).Total);
+    }
+
+    [Fact]
+    public async Task An_insert_abandoned_after_its_row_is_written_still_indexes_the_task()
+    {
+        // The caller gives up (client disconnect) the moment the task row is stored: the index must still follow,
+        // or the task would exist where no listing and no sweep can find it.
+        var prefix = TestStorage.NewPrefix();
+        using var abandon = new CancellationTokenSource();
+        var options = new TableClientOptions();
+        options.AddPolicy(new CancelAfterPolicy(abandon, request =>
+            request.Method == RequestMethod.Post && request.Uri.Path.EndsWith("/" + prefix + TableNames.Tasks, StringComparison.Ordinal)), HttpPipelinePosition.PerCall);
+        var repository = await NewRepositoryAsync(prefix, options);
+        var task = NewTask(1, tags: ["x"]);
+
+        await repository.InsertAsync(task, abandon.Token);
+
+        Assert.True(abandon.IsCancellationRequested);
+        var reader = await NewRepositoryAsync(prefix);
+        var (pending, total) = await reader.ListAsync(Query(TaskState.Pending), CancellationToken.None);
+        Assert.Equal(1, total);
+        Assert.Equal(task.Id, Assert.Single(pending).Id);
+        Assert.Equal(1, (await reader.ListAsync(Query(tag: "x"), CancellationToken.None)).Total);
+    }
+
+    [Fact]
+    public async Task Cached_totals_follow_own_writes_at_once_and_other_processes_within_the_cache_age()
+    {
+        var prefix = TestStorage.NewPrefix();
+        var a = await NewRepositoryAsync(prefix, totalsCacheSeconds: 1);
+        var b = await NewRepositoryAsync(prefix, totalsCacheSeconds: 1);
+        Assert.Equal(0, (await a.ListAsync(Query(), CancellationToken.None)).Total);
+
+        await b.InsertAsync(NewTask(1), CancellationToken.None);
+        var own = NewTask(2);
+        await a.InsertAsync(own, CancellationToken.None);
+
+        // a's own create counts at once (and its row is listed), whatever a had cached.
+        var (items, total) = await a.ListAsync(Query(TaskState.Pending), CancellationToken.None);
+        Assert.True(total >= 1, $"total {total}");
+        Assert.Contains(items, t => t.Id == own.Id);
+
+        // b's create shows once a's cached count is older than the cache age.
+        await Poll.UntilAsync(
+            async () => (await a.ListAsync(Query(), CancellationToken.None)).Total,
+            t => t == 2,
+            TimeSpan.FromSeconds(15),
+            "a's total to include b's create");
+        Assert.Equal(2, (await a.ListAsync(Query(), CancellationToken.None)).Items.Count);
+    }
+
+    /// <summary>Cancels <paramref name="source"/> as soon as a matching request has its response.</summary>
+    private sealed class CancelAfterPolicy(CancellationTokenSource source, Func<Request, bool> matches) : HttpPipelinePolicy
+    {
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            await ProcessNextAsync(message, pipeline);
+            if (matches(message.Request))
+            {
+                await source.CancelAsync();
+            }
+        }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            ProcessNext(message, pipeline);
+            if (matches(message.Request))
+            {
+                source.Cancel();
+            }
+        }
     }
 }

@@ -13,6 +13,9 @@ public sealed class SchedulerStorage(TableServiceClient tables, QueueServiceClie
 
     public string Prefix => _prefix;
 
+    /// <summary>See <see cref="StorageOptions.ListTotalsCacheSeconds"/>.</summary>
+    public TimeSpan ListTotalsMaxAge { get; } = TimeSpan.FromSeconds(options.Value.ListTotalsCacheSeconds);
+
     public TableClient Table(string name) => tables.GetTableClient(_prefix + name);
 
     public QueueClient Queue(string name) => queues.GetQueueClient(_prefix + name);

@@ -17,4 +17,13 @@ public sealed class StorageOptions
     /// </summary>
     [RegularExpression("^[a-z0-9]{0,20}$", ErrorMessage = "Scheduler:StoragePrefix must be 0-20 lower-case letters or digits.")]
     public string StoragePrefix { get; set; } = string.Empty;
+
+    /// <summary>
+    /// How long a process reuses a partition's task count when it answers a listing's <c>meta.total</c> (and skips
+    /// partitions that are empty), instead of reading the counter shards again. Its own writes update the cached
+    /// counts at once, so one instance always sees its own creates; other instances' writes show within this time.
+    /// 0 reads the counters on every listing.
+    /// </summary>
+    [Range(0, 60)]
+    public double ListTotalsCacheSeconds { get; set; } = 2;
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
@@ -16,6 +17,9 @@ namespace TaskScheduler.Core.Storage;
 /// <para>Index rows are written after the task row. Counter deltas commute, so concurrent writers converge; a row
 /// left behind by an out-of-order or interrupted write is recognised on read (it no longer matches its task) and
 /// skipped.</para>
+/// <para>Reads: a partition's count is cached for <see cref="SchedulerStorage.ListTotalsMaxAge"/> and moved by this
+/// process's own writes, so a listing usually costs one key-range query per non-empty partition plus the point reads
+/// of its page.</para>
 /// </summary>
 public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskIndex> logger)
 {
@@ -24,6 +28,8 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
 
     private readonly TableClient _table = storage.Table(TableNames.TaskIndex);
     private readonly ConcurrentDictionary<(string Partition, int Shard), ShardState> _shards = new();
+    private readonly ConcurrentDictionary<string, PartitionTotal> _totals = new(StringComparer.Ordinal);
+    private readonly TimeSpan _totalsMaxAge = storage.ListTotalsMaxAge;
 
     /// <summary>Applies the change from <paramref name="before"/> to <paramref name="after"/> (either may be null).</summary>
     public async Task ApplyAsync(TaskItem? before, TaskItem? after, CancellationToken cancellationToken)
@@ -59,7 +65,9 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
 
         var need = query.Page.Skip + query.Page.Limit;
         var prefix = TaskIndexKeys.RangePrefix(query.Sort, query.Descending);
-        var lists = await Task.WhenAll(partitions.Select(p => ReadKeysAsync(p, prefix, need, cancellationToken)));
+        var lists = await Task.WhenAll(partitions.Select((p, i) => totals[i] > 0
+            ? ReadKeysAsync(p, prefix, need, cancellationToken)
+            : Task.FromResult(new List<string>())));
         var page = lists
             .SelectMany((keys, i) => keys.Select(key => (Partition: partitions[i], RowKey: key)))
             .OrderBy(row => row.RowKey, StringComparer.Ordinal)
@@ -69,9 +77,19 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
         return (page, total);
     }
 
-    /// <summary>The number of tasks in a partition: the sum of its counter shards.</summary>
+    /// <summary>
+    /// The number of tasks in a partition: the sum of its counter shards, as read at most
+    /// <see cref="SchedulerStorage.ListTotalsMaxAge"/> ago and moved by this process's writes since.
+    /// </summary>
     public async Task<long> CountAsync(string partition, CancellationToken cancellationToken)
     {
+        var cached = _totals.GetOrAdd(partition, _ => new PartitionTotal());
+        var generation = cached.TryGet(_totalsMaxAge, out var known);
+        if (generation < 0)
+        {
+            return known;
+        }
+
         long count = 0;
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {TaskIndexKeys.CounterPrefix} and RowKey lt {"~n}"}");
         await foreach (var shard in _table.QueryAsync<CounterEntity>(filter, maxPerPage: Shards, cancellationToken: cancellationToken))
@@ -79,6 +97,7 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
             count += shard.Count;
         }
 
+        cached.Store(generation, count);
         return count;
     }
 
@@ -132,6 +151,7 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
                     if (counter is not null)
                     {
                         shard.Remember(counter.Count, response.Value[^1].Headers.ETag ?? default);
+                        Moved(change.Partition, change.CounterDelta);
                     }
 
                     return;
@@ -219,6 +239,7 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
                     ? await _table.AddEntityAsync(counter, cancellationToken)
                     : await _table.UpdateEntityAsync(counter, counter.ETag, TableUpdateMode.Replace, cancellationToken);
                 shard.Remember(counter.Count, response.Headers.ETag ?? default);
+                Moved(partition, delta);
                 return;
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
@@ -230,6 +251,14 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
             {
                 shard.Gate.Release();
             }
+        }
+    }
+
+    private void Moved(string partition, int delta)
+    {
+        if (_totals.TryGetValue(partition, out var cached))
+        {
+            cached.Move(delta);
         }
     }
 
@@ -259,5 +288,48 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
         }
 
         public void Forget() => Known = false;
+    }
+
+    /// <summary>
+    /// A partition's count as this process knows it. Every write bumps <c>_generation</c>, so a read that was in
+    /// flight across a write does not overwrite the moved count with what it read before the write.
+    /// </summary>
+    private sealed class PartitionTotal
+    {
+        private readonly Lock _lock = new();
+        private long _count;
+        private long _readAt;
+        private long _generation;
+        private bool _known;
+
+        /// <summary>-1 with the count if it is fresh; otherwise the generation to pass to <see cref="Store"/>.</summary>
+        public long TryGet(TimeSpan maxAge, out long count)
+        {
+            lock (_lock)
+            {
+                count = _count;
+                return _known && Stopwatch.GetElapsedTime(_readAt) < maxAge ? -1 : _generation;
+            }
+        }
+
+        public void Store(long generation, long count)
+        {
+            lock (_lock)
+            {
+                if (generation == _generation)
+                {
+                    (_count, _readAt, _known) = (count, Stopwatch.GetTimestamp(), true);
+                }
+            }
+        }
+
+        public void Move(int delta)
+        {
+            lock (_lock)
+            {
+                _generation++;
+                _count += delta;
+            }
+        }
     }
 }
