@@ -22,6 +22,9 @@ public static class SelfHostExtensions
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBody.MaxBytes);
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        var throttles = HttpThrottles.From(builder.Configuration, Path.Combine(AppContext.BaseDirectory, "host.json"));
+        builder.Services.AddSingleton(throttles);
+        throttles.AddTo(builder.Services);
         builder.Services.AddSchedulerCore(builder.Configuration);
         builder.Services.AddSchedulerTelemetry(builder.Configuration, "taskscheduler-api", aspNetCore: true);
 
@@ -37,6 +40,7 @@ public static class SelfHostExtensions
     {
         app.UseMiddleware<ErrorEnvelopeMiddleware>();
         app.UseStatusCodePages(WriteStatusEnvelopeAsync);
+        HttpThrottles.Use(app);
 
         // Routing first, so the authorisation middleware sees the matched function and its scope.
         app.UseRouting();
