@@ -60,6 +60,7 @@ public class FuzzTests(FuzzHost host, ITestOutputHelper output) : IClassFixture<
         var failures = new ConcurrentQueue<string>();
         var statuses = new ConcurrentDictionary<int, int>();
         var sent = 0;
+        var closedOnOversize = 0;
         var clock = Stopwatch.StartNew();
         using var client = host.Client(null);
         client.DefaultRequestHeaders.Accept.Clear();
@@ -72,6 +73,14 @@ public class FuzzTests(FuzzHost host, ITestOutputHelper output) : IClassFixture<
             try
             {
                 response = await client.SendAsync(request);
+            }
+            catch (HttpRequestException ex) when (fuzz.Body is { Length: > 1024 * 1024 } && ex.InnerException is IOException)
+            {
+                // HTTP/1.1 lets a server refuse a body over its limit by answering 413 and closing while the client
+                // is still sending; the client may then see the closed connection instead of the reply. A refusal all
+                // the same: the snapshot below proves it changed nothing.
+                Interlocked.Increment(ref closedOnOversize);
+                return;
             }
             catch (HttpRequestException ex)
             {
@@ -95,7 +104,7 @@ public class FuzzTests(FuzzHost host, ITestOutputHelper output) : IClassFixture<
 
         var after = await SnapshotAsync(tasks);
         output.WriteLine($"seed {seed}: {sent} replies in {clock.Elapsed.TotalSeconds:0.0} s at concurrency {Concurrency}; statuses: " +
-            string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{p.Key} x{p.Value}")));
+            string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{p.Key} x{p.Value}")) + $"; oversized bodies cut off by a close: {closedOnOversize}");
         Assert.True(failures.IsEmpty, $"{failures.Count} bad replies (seed {seed}), e.g.:{Environment.NewLine}{string.Join(Environment.NewLine, failures.OrderBy(f => f.Contains("-> 4", StringComparison.Ordinal)).Take(15))}{Environment.NewLine}SelfHost said:{Environment.NewLine}{host.Host.RecentOutput}");
         Assert.True(sent >= 10_000, $"only {sent} requests were answered");
         Assert.Equal(before, after);
