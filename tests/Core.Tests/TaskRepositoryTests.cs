@@ -209,6 +209,39 @@ public class TaskRepositoryTests
         Assert.Equal(2, (await a.ListAsync(Query(), CancellationToken.None)).Items.Count);
     }
 
+    [Fact]
+    public async Task A_cursor_walk_visits_every_task_in_order_and_skips_none_when_tasks_move_during_it()
+    {
+        var repository = await NewRepositoryAsync();
+        var tasks = Enumerable.Range(0, 45).Select(i => NewTask(i)).ToList();
+        foreach (var batch in tasks.Chunk(15))
+        {
+            await Task.WhenAll(batch.Select(t => repository.InsertAsync(t, CancellationToken.None)));
+        }
+
+        var seen = new List<string>();
+        string? cursor = null;
+        var steps = 0;
+        do
+        {
+            var (items, next) = await repository.ScanAsync(TaskState.Pending, TaskSortField.CreatedAt, cursor, 10, CancellationToken.None);
+            seen.AddRange(items.Select(t => t.Id));
+            if (steps++ == 1)
+            {
+                // One already visited and one not yet visited move behind the cursor's end: the walk still sees the second.
+                await repository.UpdateAsync(tasks[0].Id, t => t with { CreatedAt = T0.AddHours(1) }, CancellationToken.None);
+                await repository.UpdateAsync(tasks[30].Id, t => t with { CreatedAt = T0.AddHours(2) }, CancellationToken.None);
+            }
+
+            cursor = next;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(tasks.Skip(1).Select(t => t.Id).Where(id => id != tasks[30].Id).Append(tasks[0].Id).Append(tasks[30].Id), seen.Skip(1));
+        Assert.Equal(tasks[0].Id, seen[0]);
+        Assert.Equal(5, steps); // 46 rows (the moved visited task counts twice) in pages of 10
+    }
+
     /// <summary>Cancels <paramref name="source"/> as soon as a matching request has its response.</summary>
     private sealed class CancelAfterPolicy(CancellationTokenSource source, Func<Request, bool> matches) : HttpPipelinePolicy
     {

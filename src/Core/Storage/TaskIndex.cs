@@ -101,10 +101,19 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
         return count;
     }
 
-    private async Task<List<string>> ReadKeysAsync(string partition, string prefix, int need, CancellationToken cancellationToken)
+    /// <summary>
+    /// A cursor walk: up to <paramref name="limit"/> keys of one status partition in ascending <paramref name="sort"/>
+    /// order, after the key <paramref name="after"/> (from the start when null). Reads only what it returns, however
+    /// deep the walk, and a task that moves meanwhile gets a later key, so a walk never skips one.
+    /// </summary>
+    public Task<List<string>> ReadAfterAsync(TaskState status, TaskSortField sort, string? after, int limit, CancellationToken cancellationToken) =>
+        ReadKeysAsync(TaskIndexKeys.PartitionsFor(status, null)[0], TaskIndexKeys.RangePrefix(sort, false), limit, cancellationToken, after);
+
+    private async Task<List<string>> ReadKeysAsync(string partition, string prefix, int need, CancellationToken cancellationToken, string? after = null)
     {
         var upper = prefix[..^1] + "}";
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {prefix} and RowKey lt {upper}");
+        var lower = after is not null && string.CompareOrdinal(after, prefix) > 0 ? after : prefix;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {lower} and RowKey lt {upper}");
         var keys = new List<string>(Math.Min(need, 1000));
         await foreach (var page in _table.QueryAsync<TaskIndexEntity>(filter, maxPerPage: Math.Min(need, 1000), select: ["RowKey"], cancellationToken).AsPages())
         {

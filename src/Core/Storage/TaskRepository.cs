@@ -125,6 +125,24 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index)
     public async Task<(IReadOnlyList<TaskItem> Items, long Total)> ListAsync(TaskListQuery query, CancellationToken cancellationToken)
     {
         var (rows, total) = await index.ListAsync(query, cancellationToken);
+        return (await ReadRowsAsync(rows, cancellationToken), total);
+    }
+
+    /// <summary>
+    /// For sweeps: the next tasks of one status in ascending <paramref name="sort"/> order after
+    /// <paramref name="cursor"/>, and the cursor to go on from (null when the walk is over). Unlike page numbers, each
+    /// step reads only what it returns.
+    /// </summary>
+    public async Task<(IReadOnlyList<TaskItem> Items, string? Next)> ScanAsync(TaskState status, TaskSortField sort, string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var keys = await index.ReadAfterAsync(status, sort, cursor, limit, cancellationToken);
+        var partition = TaskIndexKeys.PartitionsFor(status, null)[0];
+        var items = await ReadRowsAsync(keys.Select(key => (partition, key)).ToList(), cancellationToken);
+        return (items, keys.Count < limit ? null : keys[^1]);
+    }
+
+    private async Task<IReadOnlyList<TaskItem>> ReadRowsAsync(IReadOnlyList<(string Partition, string RowKey)> rows, CancellationToken cancellationToken)
+    {
         var tasks = await Task.WhenAll(rows.Select(row => GetAsync(TaskIndexKeys.TaskIdOf(row.RowKey), cancellationToken)));
         var items = new List<TaskItem>(rows.Count);
         for (var i = 0; i < rows.Count; i++)
@@ -136,6 +154,6 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index)
             }
         }
 
-        return (items, total);
+        return items;
     }
 }

@@ -25,7 +25,8 @@ public sealed partial class TaskReconciler(
     private static readonly TaskState[] Unfinished = [TaskState.Pending, TaskState.Queued, TaskState.Running];
     private static readonly TaskState[] Finished = [TaskState.Completed, TaskState.Failed, TaskState.Cancelled];
 
-    private readonly Dictionary<TaskState, int> _nextPage = [];
+    /// <summary>Where each status's walk stopped (an index key; null: from the start).</summary>
+    private readonly Dictionary<TaskState, string?> _cursors = [];
 
     public async Task<int> SweepAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
@@ -77,21 +78,16 @@ public sealed partial class TaskReconciler(
     private async Task<IReadOnlyList<TaskItem>> NextSliceAsync(TaskState status, CancellationToken cancellationToken)
     {
         var slice = new List<TaskItem>();
-        var page = _nextPage.GetValueOrDefault(status, 1);
-        while (slice.Count < MaxPerStatus)
+        var cursor = _cursors.GetValueOrDefault(status);
+        do
         {
-            var (items, _) = await tasks.ListAsync(new TaskListQuery(status, null, TaskSortField.UpdatedAt, false, new PageRequest(page, PageRequest.MaxLimit)), cancellationToken);
+            var (items, next) = await tasks.ScanAsync(status, TaskSortField.UpdatedAt, cursor, PageRequest.MaxLimit, cancellationToken);
             slice.AddRange(items);
-            if (items.Count < PageRequest.MaxLimit)
-            {
-                page = 1;
-                break;
-            }
-
-            page++;
+            cursor = next;
         }
+        while (cursor is not null && slice.Count < MaxPerStatus);
 
-        _nextPage[status] = page;
+        _cursors[status] = cursor;
         return slice;
     }
 

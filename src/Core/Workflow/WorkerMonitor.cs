@@ -53,12 +53,20 @@ public sealed partial class WorkerMonitor(
         }
 
         var lost = 0;
-        for (var page = 1; ; page++)
+        var known = new Dictionary<string, WorkerEntity?>(StringComparer.Ordinal);
+        string? cursor = null;
+        do
         {
-            var (running, _) = await tasks.ListAsync(new TaskListQuery(TaskState.Running, null, TaskSortField.UpdatedAt, false, new PageRequest(page, PageRequest.MaxLimit)), cancellationToken);
+            var (running, next) = await tasks.ScanAsync(TaskState.Running, TaskSortField.UpdatedAt, cursor, PageRequest.MaxLimit, cancellationToken);
+            cursor = next;
             foreach (var task in running)
             {
-                var worker = task.WorkerId is null ? null : await workers.GetAsync(task.WorkerId, cancellationToken);
+                WorkerEntity? worker = null;
+                if (task.WorkerId is not null && !known.TryGetValue(task.WorkerId, out worker))
+                {
+                    worker = known[task.WorkerId] = await workers.GetAsync(task.WorkerId, cancellationToken);
+                }
+
                 var outcome = worker is null || worker.Status == WorkerStatus.Offline
                     ? AttemptOutcome.WorkerLost(task.WorkerId ?? "unknown")
                     : Abandoned(task, worker) ? AttemptOutcome.Abandoned(worker.PartitionKey) : null;
@@ -79,12 +87,10 @@ public sealed partial class WorkerMonitor(
                     // It ended by itself meanwhile.
                 }
             }
-
-            if (running.Count < PageRequest.MaxLimit)
-            {
-                return lost;
-            }
         }
+        while (cursor is not null);
+
+        return lost;
     }
 
     /// <summary>
