@@ -33,7 +33,8 @@ export function lineChart({ id, title, points, period, format = v => formatNumbe
   });
   const ticks = points.length === 0 ? [] : [0, Math.floor((points.length - 1) / 2), points.length - 1]
     .filter((v, i, all) => all.indexOf(v) === i)
-    .map(i => s('text', { class: 'tick', x: x(i), y: HEIGHT - 10, 'text-anchor': 'middle' }, label(points[i].timestamp, period)));
+    .map(i => s('text', { class: 'tick', x: x(i), y: HEIGHT - 10, 'text-anchor': i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle' },
+      label(points[i].timestamp, period)));
   const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(values[i]).toFixed(1)}`).join(' ');
   const dots = points.map((p, i) => s('circle', { cx: x(i), cy: y(values[i]), r: 3 },
     s('title', {}, `${label(p.timestamp, period)}: ${format(values[i])}${unit}`)));
