@@ -28,8 +28,8 @@ function hashFor(state) {
 }
 
 function select(id, label, value, options) {
-  return [h('label', { for: id }, label), h('select', { id, name: id },
-    options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)))];
+  return h('div', { class: 'filter' }, h('label', { for: id }, label), h('select', { id, name: id },
+    options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
 }
 
 function rows(tasks) {
@@ -39,9 +39,9 @@ function rows(tasks) {
     h('td', {}, statusBadge(t.status)),
     h('td', { class: 'num' }, String(t.priority)),
     h('td', {}, formatTime(t.created_at)),
-    h('td', {}, formatTime(t.scheduled_at)),
-    h('td', { class: 'num' }, `${t.retry_count}/${t.max_retries}`),
-    h('td', {}, (t.tags ?? []).join(', '))));
+    h('td', { class: 'opt' }, formatTime(t.scheduled_at)),
+    h('td', { class: 'num opt' }, `${t.retry_count}/${t.max_retries}`),
+    h('td', { class: 'opt' }, (t.tags ?? []).join(', '))));
 }
 
 export async function renderTasks(main, ctx, query) {
@@ -57,8 +57,8 @@ export async function renderTasks(main, ctx, query) {
 
   const form = h('form', { class: 'filters', id: 'task-filters', 'aria-label': 'Filter and sort' },
     select('filter-status', 'Status', state.status, [['', 'Any'], ...STATUSES.map(s => [s, s])]),
-    h('label', { for: 'filter-tag' }, 'Tag'),
-    h('input', { id: 'filter-tag', name: 'tag', value: state.tag, autocomplete: 'off' }),
+    h('div', { class: 'filter' }, h('label', { for: 'filter-tag' }, 'Tag'),
+      h('input', { id: 'filter-tag', name: 'tag', value: state.tag, autocomplete: 'off', size: 14 })),
     select('filter-sort', 'Sort by', state.sort, SORTS),
     select('filter-order', 'Order', state.order, [['desc', 'Descending'], ['asc', 'Ascending']]),
     select('filter-limit', 'Per page', state.limit, LIMITS.map(l => [l, l])),
@@ -102,7 +102,8 @@ export async function renderTasks(main, ctx, query) {
     h('div', { class: 'row' }, summary, h('label', { class: 'inline' }, live, ' Live refresh')),
     h('div', { class: 'table-wrap' },
       h('table', { id: 'task-table' },
-        h('thead', {}, h('tr', {}, ['Name', 'Status', 'Priority', 'Created', 'Scheduled', 'Retries', 'Tags'].map(c => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ['Name', 'Status', 'Priority', 'Created', 'Scheduled', 'Retries', 'Tags']
+          .map((c, i) => h('th', { scope: 'col', class: i >= 4 ? 'opt' : null }, c)))),
         tbody)),
     pager);
 
