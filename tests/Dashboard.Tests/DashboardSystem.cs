@@ -27,6 +27,10 @@ public sealed class DashboardSystem : IAsyncLifetime
         ["Scheduler__WorkerOfflineAfterSeconds"] = "10",
         ["Scheduler__WorkerSweepIntervalSeconds"] = "1",
         ["DurableTask__MaxQueuePollingIntervalMs"] = "200",
+
+        // A tier small enough for the dashboard to be throttled in a test.
+        ["Auth__Tiers__tiny__Limit"] = "4",
+        ["Auth__Tiers__tiny__WindowSeconds"] = "3600",
     };
 
     private SelfHostProcess? _host;
@@ -110,12 +114,12 @@ public sealed class DashboardSystem : IAsyncLifetime
     /// <summary>Errors the pages wrote to the console (a CSP violation shows up here).</summary>
     public List<string> ConsoleErrors { get; } = [];
 
-    /// <summary>A new tab, signed in with <see cref="PersonKey"/> through the sign-in form, at <paramref name="route"/>.</summary>
-    public async Task<IPage> SignedInPageAsync(string route = "#/overview", int width = 1366, int height = 900)
+    /// <summary>A new tab, signed in with <paramref name="key"/> (default <see cref="PersonKey"/>) through the sign-in form, at <paramref name="route"/>.</summary>
+    public async Task<IPage> SignedInPageAsync(string route = "#/overview", int width = 1366, int height = 900, string? key = null)
     {
         var page = await NewPageAsync(width, height);
         await page.GotoAsync(DashboardUrl + route);
-        await page.GetByLabel("API key").FillAsync(PersonKey);
+        await page.GetByLabel("API key").FillAsync(key ?? PersonKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.Locator("#sign-out")).ToBeVisibleAsync();
         return page;

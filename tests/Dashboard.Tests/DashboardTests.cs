@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using TaskScheduler.TestSupport;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
 
@@ -187,6 +188,48 @@ public sealed partial class DashboardTests(DashboardSystem system) : IClassFixtu
         await Expect(phone.Locator("#task-table tbody tr")).ToHaveCountAsync(10);
         await DashboardSystem.ScreenshotAsync(phone, "tasks-phone");
         await phone.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_revoked_key_returns_to_sign_in_and_a_throttled_one_shows_when_to_retry()
+    {
+        var (_, created) = await system.Api.PostJsonAsync("keys", new { name = "soon revoked", scopes = new[] { "tasks:read" }, tier = "internal" });
+        var revoked = created.GetProperty("data");
+        var page = await system.SignedInPageAsync("#/tasks", key: revoked.GetProperty("key").GetString());
+        await Expect(page.Locator("#task-table")).ToBeVisibleAsync();
+        await system.Api.PostJsonAsync($"keys/{revoked.GetProperty("id").GetString()}/revoke", null);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Workers" }).ClickAsync();
+        await Expect(page.Locator("#notice")).ToContainTextAsync("The API refused the key");
+        await Expect(page.GetByLabel("API key")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+
+        var tiny = await system.Api.CreateApiKeyAsync("throttled person", ["tasks:read"], "tiny");
+        var throttled = await system.SignedInPageAsync("#/overview", key: tiny);
+        await Expect(throttled.Locator("#notice")).ToContainTextAsync(new Regex(@"Rate limited: .* Retry after \d+ s\."));
+        await DashboardSystem.ScreenshotAsync(throttled, "rate-limited");
+        await throttled.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_dashboard_can_be_used_with_the_keyboard_alone()
+    {
+        var page = await system.NewPageAsync();
+        await page.GotoAsync(system.DashboardUrl + "#/workers");
+        await Expect(page.GetByLabel("API key")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(system.PersonKey);
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Workers");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Overview" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Overview");
+        await page.Locator("[data-period=week]").FocusAsync();
+        await page.Keyboard.PressAsync("Space");
+        await Expect(page.Locator("#chart-completion")).ToHaveAttributeAsync("data-points", "12");
+        await Expect(page.Locator("[data-period=week]")).ToBeFocusedAsync();
+        await page.Context.CloseAsync();
     }
 
     [GeneratedRegex("#/tasks/task-[0-9a-f]+$")]
