@@ -19,6 +19,19 @@ ensure_azurite() {
   fi
 }
 
+# The browser tests drive Debian's Chromium (never a downloaded one). We run as root on a Debian machine; the package
+# index is fetched only when the package is unknown to it.
+CHROMIUM_BIN="${TASKSCHEDULER_CHROMIUM:-/usr/bin/chromium}"
+ensure_chromium() {
+  [ -x "$CHROMIUM_BIN" ] && return 0
+  log "installing chromium (Debian package) for the dashboard's browser tests"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null
+  fi
+  [ -x "$CHROMIUM_BIN" ] || { log "chromium is still missing at $CHROMIUM_BIN"; return 1; }
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # start_azurite BLOB QUEUE TABLE LOCATION|"" LOGFILE -> sets AZURITE_PID

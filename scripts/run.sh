@@ -61,6 +61,7 @@ fi
 AGENT_PID=$!
 log "worker agent started (pid $AGENT_PID, log in .azurite/agent.log); scripts/agent.sh starts another"
 echo "TaskScheduler API: $API"
+echo "Dashboard: $API/dashboard/   (sign in with the API key below)"
 echo "API key: $ADMIN_KEY"
 echo "Press Ctrl-C to stop."
 wait "$SELFHOST_PID"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: builds the solution (Functions app included, warnings are errors), starts its own in-memory
 # Azurite on test ports for each test project (a fresh emulator per suite keeps queue scans fast), runs the suite,
-# and checks the Bicep. Usage: scripts/test.sh [dotnet test filter]
+# and checks the Bicep. Installs what it needs first: Azurite (npm, pinned) and Chromium (Debian's package) for the
+# dashboard's browser tests. Usage: scripts/test.sh [dotnet test filter]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -11,6 +12,7 @@ RESULTS="$ROOT/artifacts/test-results"
 mkdir -p "$RESULTS"
 
 ensure_azurite
+ensure_chromium
 log "building (Release)"
 dotnet build TaskScheduler.sln -c Release --nologo -v quiet -clp:"ErrorsOnly;Summary" -warnaserror
 

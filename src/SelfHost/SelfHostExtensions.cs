@@ -42,6 +42,19 @@ public static class SelfHostExtensions
         app.UseStatusCodePages(WriteStatusEnvelopeAsync);
         HttpThrottles.Use(app);
 
+        // The dashboard lives under the Functions route prefix (/api/dashboard/, the same function on both hosts);
+        // SelfHost also answers the short address with a redirect. Not an endpoint: it serves nothing itself.
+        app.Use((context, next) =>
+        {
+            if (HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Value is "/dashboard" or "/dashboard/")
+            {
+                context.Response.Redirect($"/{FunctionEndpoints.RoutePrefix}/dashboard/", permanent: false, preserveMethod: true);
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
+
         // Routing first, so the authorisation middleware sees the matched function and its scope.
         app.UseRouting();
         app.UseMiddleware<AuthorizationMiddleware>();

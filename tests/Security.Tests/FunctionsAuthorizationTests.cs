@@ -25,6 +25,9 @@ public sealed class FunctionsAuthorizationTests : IAsyncLifetime
 {
     private const string BootstrapKey = "functions-tests-bootstrap-key-0123456789";
 
+    /// <summary>The one HTTP function served without a credential (GET of the dashboard's static files).</summary>
+    private const string DashboardFunction = "Dashboard";
+
     private ServiceProvider? _services;
 
     private RequestGate Gate => _services!.GetRequiredService<RequestGate>();
@@ -62,6 +65,14 @@ public sealed class FunctionsAuthorizationTests : IAsyncLifetime
             var method = type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
                 .Single(m => m.Name == entryPoint[(dot + 1)..] && m.GetCustomAttribute<FunctionAttribute>()?.Name == name);
             var attribute = method.GetCustomAttribute<RequiresScopeAttribute>();
+            if (method.GetCustomAttribute<PublicStaticAssetsAttribute>() is not null)
+            {
+                // The one exemption: the dashboard's static files, GET only, and no scope besides.
+                Assert.Equal((DashboardFunction, "GET api/dashboard/{*path}"), (name, route));
+                Assert.Null(attribute);
+                continue;
+            }
+
             Assert.True(attribute is not null && Scopes.IsKnown(attribute.Scope), $"{name} ({route}) declares no known scope");
         }
     }
@@ -78,7 +89,7 @@ public sealed class FunctionsAuthorizationTests : IAsyncLifetime
     public async Task The_functions_middleware_refuses_every_function_without_a_credential()
     {
         var middleware = new AuthorizationMiddleware(Gate, HttpFunctionCatalog.ForFunctionsApp());
-        foreach (var (name, entryPoint, route) in Routes.OfFunctionsApp())
+        foreach (var (name, entryPoint, route) in Routes.OfFunctionsApp().Where(f => f.Name != DashboardFunction))
         {
             var (context, http) = Invocation(name, entryPoint, authorization: null);
             var ran = false;
@@ -97,12 +108,30 @@ public sealed class FunctionsAuthorizationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_functions_middleware_lets_only_the_dashboard_run_without_a_credential()
+    {
+        var middleware = new AuthorizationMiddleware(Gate, HttpFunctionCatalog.ForFunctionsApp());
+        var (_, entryPoint, _) = Routes.OfFunctionsApp().Single(f => f.Name == DashboardFunction);
+        var (context, http) = Invocation(DashboardFunction, entryPoint, authorization: null);
+        var ran = false;
+        await middleware.Invoke(context, _ =>
+        {
+            ran = true;
+            return Task.CompletedTask;
+        });
+
+        Assert.True(ran);
+        Assert.Equal(StatusCodes.Status200OK, http.Response.StatusCode);
+        Assert.Single(HttpFunctionCatalog.ForFunctionsApp().Functions, f => f.IsPublic);
+    }
+
+    [Fact]
     public async Task The_functions_middleware_checks_each_functions_scope()
     {
         var middleware = new AuthorizationMiddleware(Gate, HttpFunctionCatalog.ForFunctionsApp());
         var reader = await _services!.GetRequiredService<ApiKeyService>().CreateAsync(
             JsonDocument.Parse("""{"name": "reader", "scopes": ["tasks:read"], "tier": "internal"}""").RootElement, CancellationToken.None);
-        foreach (var (name, entryPoint, route) in Routes.OfFunctionsApp())
+        foreach (var (name, entryPoint, route) in Routes.OfFunctionsApp().Where(f => f.Name != DashboardFunction))
         {
             var scope = HttpFunctionCatalog.ForFunctionsApp().ScopeOf(entryPoint);
             foreach (var (authorization, scopes) in new[] { ("ApiKey " + BootstrapKey, Scopes.Admin), ("ApiKey " + reader.Key, Scopes.TasksRead) })

@@ -6,7 +6,8 @@ namespace TaskScheduler.Security.Tests;
 
 /// <summary>
 /// Walks every route of SelfHost over HTTP: none answers without a valid credential (401), each refuses a valid
-/// credential without its scope (403) and serves one with it.
+/// credential without its scope (403) and serves one with it. The one exception, the dashboard's static files, is
+/// proved to be exactly one GET route here and examined in <see cref="DashboardAssetTests"/>.
 /// </summary>
 [Collection(SecuredHostGroup.Name)]
 public class RouteAuthorizationTests(SecuredHost host)
@@ -39,10 +40,18 @@ public class RouteAuthorizationTests(SecuredHost host)
     }
 
     [Fact]
+    public void The_dashboard_is_the_only_route_without_a_credential()
+    {
+        var routes = Routes.OfSelfHost();
+        Assert.Equal([Routes.Dashboard], routes.Where(r => r.IsPublic).Select(r => r.ToString()));
+        Assert.True(routes.Count - 1 == Routes.GuardedOfSelfHost().Count);
+    }
+
+    [Fact]
     public async Task No_route_answers_without_a_credential()
     {
         using var anonymous = host.Client(null);
-        foreach (var route in Routes.OfSelfHost())
+        foreach (var route in Routes.GuardedOfSelfHost())
         {
             using var response = await SendAsync(anonymous, route);
             await SecuredHost.AssertUnauthorizedAsync(response, route.ToString());
@@ -54,7 +63,7 @@ public class RouteAuthorizationTests(SecuredHost host)
     public async Task No_route_answers_with_a_bad_credential(string authorization)
     {
         using var client = host.Client(authorization);
-        foreach (var route in Routes.OfSelfHost())
+        foreach (var route in Routes.GuardedOfSelfHost())
         {
             using var response = await SendAsync(client, route);
             await SecuredHost.AssertUnauthorizedAsync(response, $"{route} with '{authorization}'");
@@ -66,7 +75,7 @@ public class RouteAuthorizationTests(SecuredHost host)
     {
         using var expired = host.Client("Bearer " + SecuredHost.Token("admin", expiresIn: TimeSpan.FromMinutes(-5)));
         using var foreign = host.Client("Bearer " + SecuredHost.Token("admin", audience: "another-api"));
-        foreach (var route in Routes.OfSelfHost())
+        foreach (var route in Routes.GuardedOfSelfHost())
         {
             using var first = await SendAsync(expired, route);
             await SecuredHost.AssertUnauthorizedAsync(first, $"{route} with an expired token");
@@ -101,7 +110,7 @@ public class RouteAuthorizationTests(SecuredHost host)
             (host.Worker, [Scopes.Workers]),
             (host.Admin, [Scopes.Admin]),
         };
-        foreach (var route in Routes.OfSelfHost())
+        foreach (var route in Routes.GuardedOfSelfHost())
         {
             foreach (var (key, scopes) in keys)
             {
@@ -132,6 +141,8 @@ public class RouteAuthorizationTests(SecuredHost host)
         Assert.Equal(Scopes.TasksRead, scopes["GET /api/tasks"]);
         Assert.Equal(Scopes.TasksRead, scopes["GET /api/tasks/{id}"]);
         Assert.Equal(Scopes.TasksRead, scopes["GET /api/tasks/{id}/logs"]);
+        Assert.Equal(Scopes.TasksRead, scopes["GET /api/tasks/{id}/dependents"]);
+        Assert.Equal(ScopePolicy.PublicStaticAssets, scopes[Routes.Dashboard]);
         Assert.Equal(Scopes.TasksWrite, scopes["POST /api/tasks"]);
         Assert.Equal(Scopes.TasksWrite, scopes["PUT /api/tasks/{id}"]);
         Assert.Equal(Scopes.TasksWrite, scopes["DELETE /api/tasks/{id}"]);

@@ -15,11 +15,20 @@ public sealed record Route(string Method, string Template, string Scope)
     /// <summary>The path to request, relative to <c>/api/</c>, with every parameter filled in.</summary>
     public string Path(string id = "task-route-walk") => Regex.Replace(Template, "{[^}]+}", id);
 
+    /// <summary>Served without a credential: the dashboard's static files, the one deliberate exemption.</summary>
+    public bool IsPublic => Scope == TaskScheduler.Core.Auth.ScopePolicy.PublicStaticAssets;
+
     public override string ToString() => $"{Method} /api/{Template}";
 }
 
 public static partial class Routes
 {
+    /// <summary>The only route served without a credential.</summary>
+    public const string Dashboard = "GET /api/dashboard/{*path}";
+
+    /// <summary>Every route of SelfHost that needs a credential: all but <see cref="Dashboard"/>.</summary>
+    public static IReadOnlyList<Route> GuardedOfSelfHost() => OfSelfHost().Where(r => !r.IsPublic).ToList();
+
     /// <summary>Every endpoint in SelfHost's routing table (built in-process, as SelfHost builds it), with its scope.</summary>
     public static IReadOnlyList<Route> OfSelfHost()
     {

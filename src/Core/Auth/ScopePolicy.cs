@@ -5,10 +5,23 @@ namespace TaskScheduler.Core.Auth;
 /// <summary>Reads the scope an HTTP function declares; a function without one is a start-up error (fail closed).</summary>
 public static class ScopePolicy
 {
+    /// <summary>
+    /// The "scope" of a function marked <see cref="PublicStaticAssetsAttribute"/>: no credential is asked. Not a scope
+    /// a key or token can hold (it is not in <see cref="Scopes.All"/>).
+    /// </summary>
+    public const string PublicStaticAssets = "(public static assets)";
+
     /// <exception cref="InvalidOperationException">The method has no <see cref="RequiresScopeAttribute"/>, or an unknown scope.</exception>
     public static string RequiredScopeOf(MethodInfo method)
     {
         var name = $"{method.DeclaringType?.FullName}.{method.Name}";
+        if (method.GetCustomAttribute<PublicStaticAssetsAttribute>() is not null)
+        {
+            return method.GetCustomAttribute<RequiresScopeAttribute>() is null
+                ? PublicStaticAssets
+                : throw new InvalidOperationException($"HTTP function {name} declares both a scope and [PublicStaticAssets].");
+        }
+
         var attribute = method.GetCustomAttribute<RequiresScopeAttribute>()
             ?? throw new InvalidOperationException(
                 $"HTTP function {name} has no [RequiresScope]: every HTTP function must declare the scope it needs ({string.Join(", ", Scopes.All)}).");

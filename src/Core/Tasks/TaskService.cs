@@ -52,6 +52,23 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ev
     public async Task<(IReadOnlyList<TaskItem> Items, long Total)> ListAsync(TaskListQuery query, CancellationToken cancellationToken) =>
         await repository.ListAsync(query, cancellationToken);
 
+    /// <summary>
+    /// One page of the tasks that depend on <paramref name="id"/>, in creation order (task ids are time-ordered).
+    /// The edges come from the <c>dependents</c> table; an edge left by a create that failed, or by a task that has
+    /// since dropped the dependency, is skipped on this page (the total counts the edges, so it may be a little high).
+    /// </summary>
+    public async Task<(IReadOnlyList<TaskItem> Items, PageMeta Meta)> ListDependentsAsync(string id, PageRequest page, CancellationToken cancellationToken)
+    {
+        await GetAsync(id, cancellationToken);
+        var ids = (await repository.GetDependentsAsync(id, cancellationToken)).Order(StringComparer.Ordinal).ToList();
+        var rows = await Task.WhenAll(ids.Skip(page.Skip).Take(page.Limit).Select(dependent => repository.GetAsync(dependent, cancellationToken)));
+        var items = rows
+            .Where(row => row is not null && row.Task.Dependencies.Contains(id, StringComparer.Ordinal))
+            .Select(row => row!.Task)
+            .ToList();
+        return (items, page.Meta(ids.Count));
+    }
+
     public async Task<TaskItem> UpdateAsync(string id, TaskUpdateRequest request, CancellationToken cancellationToken)
     {
         var before = await GetAsync(id, cancellationToken);

@@ -7,4 +7,7 @@ public sealed record HttpFunction(string Name, string[] Methods, string Route, M
 {
     /// <summary>How the Functions host names the method (<c>FunctionDefinition.EntryPoint</c>, <c>entryPoint</c> in functions.metadata).</summary>
     public string EntryPoint => $"{Method.DeclaringType!.FullName}.{Method.Name}";
+
+    /// <summary>Served without a credential: a GET of static files (<see cref="Core.Auth.PublicStaticAssetsAttribute"/>).</summary>
+    public bool IsPublic => Scope == Core.Auth.ScopePolicy.PublicStaticAssets;
 }

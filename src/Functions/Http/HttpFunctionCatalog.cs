@@ -8,7 +8,8 @@ namespace TaskScheduler.Functions.Http;
 /// Every <c>[Function]</c> method with an <c>[HttpTrigger]</c> parameter, read once from the attributes the Functions
 /// host reads. Both hosts build it at start: the Functions app to authorise each invocation, SelfHost to map its
 /// endpoints. Building it fails when a function declares no <see cref="RequiresScopeAttribute"/>, so such a
-/// function is never served (fail closed).
+/// function is never served (fail closed). The one exemption is a GET-only function marked
+/// <see cref="PublicStaticAssetsAttribute"/> (the dashboard's files), which both middlewares let through.
 /// </summary>
 public sealed class HttpFunctionCatalog
 {
@@ -18,6 +19,13 @@ public sealed class HttpFunctionCatalog
 
     private HttpFunctionCatalog(IReadOnlyList<HttpFunction> functions)
     {
+        // The exemption from the gate is for reading static files only.
+        if (functions.FirstOrDefault(f => f.IsPublic && !f.Methods.SequenceEqual(["GET"], StringComparer.Ordinal)) is { } unsafeFunction)
+        {
+            throw new InvalidOperationException(
+                $"HTTP function {unsafeFunction.EntryPoint} is [PublicStaticAssets] but accepts {string.Join(", ", unsafeFunction.Methods)}: only GET may be public.");
+        }
+
         Functions = functions;
         _byEntryPoint = functions.ToDictionary(f => f.EntryPoint, StringComparer.Ordinal);
     }
@@ -45,7 +53,7 @@ public sealed class HttpFunctionCatalog
             .OrderBy(f => f.Route, StringComparer.Ordinal)
             .ToList());
 
-    /// <summary>The scope of the function the host is invoking.</summary>
+    /// <summary>The scope of the function the host is invoking (<see cref="ScopePolicy.PublicStaticAssets"/> for a public one).</summary>
     /// <exception cref="InvalidOperationException">The host invokes an HTTP function this catalog does not know.</exception>
     public string ScopeOf(string entryPoint) =>
         _byEntryPoint.TryGetValue(entryPoint, out var function)
