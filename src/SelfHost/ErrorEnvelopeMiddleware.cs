@@ -18,9 +18,8 @@ public sealed partial class ErrorEnvelopeMiddleware(RequestDelegate next, ILogge
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
-            var result = ex switch
+            var result = ApiResults.For(ex) ?? ex switch
             {
-                ApiException api => ApiResults.Error(api),
                 BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
                     ApiResults.Error(new ApiException(413, ErrorCodes.PayloadTooLarge, "The request body is too large.")),
                 BadHttpRequestException bad => ApiResults.Error(new ApiException(bad.StatusCode, ErrorCodes.InvalidParameter, "The request is malformed.")),

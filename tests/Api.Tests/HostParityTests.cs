@@ -112,7 +112,8 @@ public class FunctionsAppCompletenessTests
         var triggers = TriggersByFunction();
         foreach (var orchestrator in TaskScheduler.Functions.Orchestrations.DurableRegistration.Orchestrators)
         {
-            var name = orchestrator == typeof(TaskScheduler.Functions.Orchestrations.TaskOrchestration) ? TaskScheduler.Core.Workflow.WorkflowNames.TaskOrchestration : orchestrator.Name;
+            // A renamed class keeps its registered name in [DurableTask] (version 1 of the task orchestration).
+            var name = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<Microsoft.DurableTask.DurableTaskAttribute>(orchestrator)?.Name.Name ?? orchestrator.Name;
             Assert.True(triggers.TryGetValue(name, out var trigger), $"no Functions wrapper for orchestrator {name}");
             Assert.Equal("orchestrationTrigger", trigger);
         }

@@ -3,53 +3,67 @@ using System.Threading.Channels;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
+using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workflow;
 using TaskScheduler.Functions.Activities;
 using TaskScheduler.Functions.Orchestrations;
+using TaskScheduler.TestSupport;
 using Xunit;
 
 namespace TaskScheduler.Workflow.Tests;
 
 /// <summary>
-/// The orchestrator's decisions alone, on the in-memory <see cref="DurableTaskTestHost"/>: the activities are
-/// replaced by scripted ones registered under the same names, and the test plays the agent by raising events.
+/// The version-2 orchestrator's decisions alone, on the in-memory <see cref="DurableTaskTestHost"/>: the activities
+/// are replaced by scripted ones registered under the same names, and the test plays the lifecycle by raising events.
 /// </summary>
 public sealed class OrchestrationLogicTests : IAsyncLifetime
 {
     private readonly Channel<AttemptRef> _dispatched = Channel.CreateUnbounded<AttemptRef>();
     private readonly ConcurrentQueue<string> _calls = new();
+    private readonly ConcurrentQueue<TaskPlan> _plans = new();
     private TaskPlan _plan = Plan();
-    private string _timeoutResult = "failed";
+    private AttemptCheck _check = AttemptCheck.Over(new TaskChange(TaskState.Failed, 1, false));
+    private int _waitsBeforeDispatch;
     private DurableTaskTestHost? _host;
 
     private DurableTaskClient Client => _host!.Client;
 
-    private static TaskPlan Plan(int timeoutSeconds = 3600, params string[] waitingFor) =>
-        new("pending", null, timeoutSeconds, 0, waitingFor, null, 0.05, 1);
+    private static TaskPlan Plan(int timeoutSeconds = 3600, DateTimeOffset? scheduledAt = null, params string[] waitingFor) =>
+        new(TaskState.Pending, 0, scheduledAt, timeoutSeconds, waitingFor, null);
 
     public async Task InitializeAsync() => _host = await DurableTaskTestHost.StartAsync(registry => registry
-        .AddOrchestrator<TaskOrchestration>()
-        .AddActivityFunc<string, TaskPlan?>(nameof(PrepareTaskActivity), (_, _) => _plan)
-        .AddActivityFunc<AttemptRef, string>(nameof(DispatchAttemptActivity), (_, attempt) =>
+        .AddOrchestrator<TaskWorkflow>()
+        .AddActivityFunc<string, TaskPlan?>(nameof(PlanTaskActivity), (_, _) =>
         {
+            _calls.Enqueue("plan");
+            return _plans.TryDequeue(out var next) ? next : _plan;
+        })
+        .AddActivityFunc<AttemptRef, DispatchResult>(nameof(DispatchTaskActivity), (_, attempt) =>
+        {
+            if (Interlocked.Decrement(ref _waitsBeforeDispatch) >= 0)
+            {
+                _calls.Enqueue($"wait {attempt.Attempt}");
+                return DispatchResult.Wait(DateTimeOffset.UtcNow.AddSeconds(1));
+            }
+
             _calls.Enqueue($"dispatch {attempt.Attempt}");
             _dispatched.Writer.TryWrite(attempt);
-            return "queued";
+            return DispatchResult.Sent(_plan.TimeoutSeconds);
         })
-        .AddActivityFunc<AttemptRef, string>(nameof(TimeOutAttemptActivity), (_, attempt) =>
+        .AddActivityFunc<AttemptRef, AttemptCheck>(nameof(CheckAttemptActivity), (_, attempt) =>
         {
-            _calls.Enqueue($"timeout {attempt.Attempt}");
-            return _timeoutResult;
+            _calls.Enqueue($"check {attempt.Attempt}");
+            return _check;
         })
-        .AddActivityFunc<FailTaskRequest, string>(nameof(FailTaskActivity), (_, request) =>
+        .AddActivityFunc<FailTaskRequest, TaskChange>(nameof(FailUnrunTaskActivity), (_, request) =>
         {
             _calls.Enqueue($"fail: {request.Error}");
-            return "failed";
+            return new TaskChange(TaskState.Failed, 0, false);
         })
-        .AddActivityFunc<DependencyFinished, int>(nameof(NotifyDependentsActivity), (_, finished) =>
+        .AddActivityFunc<DependencyFinished, int>(nameof(NotifyWaitingTasksActivity), (_, finished) =>
         {
-            _calls.Enqueue($"notify {finished.Status}");
-            return 0;
+            _calls.Enqueue($"notify {finished.Status.ToWire()}");
+            return 1;
         }));
 
     public async Task DisposeAsync()
@@ -60,8 +74,8 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
         }
     }
 
-    private async Task<string> StartAsync() =>
-        await Client.ScheduleNewOrchestrationInstanceAsync(nameof(TaskOrchestration), new TaskWorkflowInput("task-1"));
+    private async Task<string> StartAsync(int dispatched = 0) =>
+        await Client.ScheduleNewOrchestrationInstanceAsync(WorkflowNames.TaskWorkflow, new TaskRun("task-1", dispatched, _plan.TimeoutSeconds));
 
     private async Task<AttemptRef> NextDispatchAsync()
     {
@@ -69,12 +83,25 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
         return await _dispatched.Reader.ReadAsync(timeout.Token);
     }
 
-    private async Task<string> OutputAsync(string instanceId)
+    private Task RaiseAsync(string id, TaskState status, int attempt, bool hasDependents = false) =>
+        Client.RaiseEventAsync(id, WorkflowNames.ChangedEvent, new TaskChange(status, attempt, hasDependents, status == TaskState.Pending ? DateTimeOffset.UtcNow : null));
+
+    private async Task<TaskState> OutputAsync(string instanceId)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var metadata = await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, timeout.Token);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
-        return metadata.ReadOutputAs<string>()!;
+        return metadata.ReadOutputAs<TaskState>();
+    }
+
+    [Fact]
+    public async Task A_task_dispatched_by_its_create_is_not_planned_or_dispatched_again()
+    {
+        var id = await StartAsync(dispatched: 1);
+        await RaiseAsync(id, TaskState.Completed, 1);
+
+        Assert.Equal(TaskState.Completed, await OutputAsync(id));
+        Assert.Empty(_calls);
     }
 
     [Fact]
@@ -84,50 +111,60 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             Assert.Equal(attempt, (await NextDispatchAsync()).Attempt);
-            await Client.RaiseEventAsync(id, WorkflowNames.AttemptEvent, new AttemptUpdate(attempt, true, null));
-            await Client.RaiseEventAsync(id, WorkflowNames.AttemptEvent, new AttemptUpdate(attempt, false, attempt < 3 ? "pending" : "failed"));
+            await RaiseAsync(id, attempt < 3 ? TaskState.Pending : TaskState.Failed, attempt, hasDependents: true);
         }
 
-        Assert.Equal("failed", await OutputAsync(id));
-        Assert.Equal(["dispatch 1", "dispatch 2", "dispatch 3", "notify failed"], _calls);
+        Assert.Equal(TaskState.Failed, await OutputAsync(id));
+        Assert.Equal(["plan", "dispatch 1", "dispatch 2", "dispatch 3", "notify failed"], _calls);
     }
 
     [Fact]
-    public async Task An_update_for_another_attempt_is_ignored()
+    public async Task A_change_for_another_attempt_is_ignored_and_no_dependents_means_no_notify()
     {
-        var id = await StartAsync();
-        await NextDispatchAsync();
-        await Client.RaiseEventAsync(id, WorkflowNames.AttemptEvent, new AttemptUpdate(7, false, "completed"));
-        await Client.RaiseEventAsync(id, WorkflowNames.AttemptEvent, new AttemptUpdate(1, false, "completed"));
+        var id = await StartAsync(dispatched: 1);
+        await RaiseAsync(id, TaskState.Completed, 7);
+        await RaiseAsync(id, TaskState.Completed, 1);
 
-        Assert.Equal("completed", await OutputAsync(id));
-        Assert.Equal(["dispatch 1", "notify completed"], _calls);
+        Assert.Equal(TaskState.Completed, await OutputAsync(id));
+        Assert.Empty(_calls);
     }
 
     [Fact]
-    public async Task The_timeout_timer_starts_when_the_attempt_starts_and_ends_it()
-    {
-        _plan = Plan(timeoutSeconds: 1);
-        var id = await StartAsync();
-        await NextDispatchAsync();
-        await Client.RaiseEventAsync(id, WorkflowNames.AttemptEvent, new AttemptUpdate(1, true, null));
-
-        Assert.Equal("failed", await OutputAsync(id));
-        Assert.Equal(["dispatch 1", "timeout 1", "notify failed"], _calls);
-    }
-
-    [Fact]
-    public async Task A_timeout_with_retries_left_dispatches_the_next_attempt()
+    public async Task The_timer_armed_with_the_dispatch_checks_the_attempt_and_re_arms_until_it_is_over()
     {
         _plan = Plan(timeoutSeconds: 1);
-        _timeoutResult = "pending";
-        var id = await StartAsync();
-        await NextDispatchAsync();
-        await Client.RaiseEventAsync(id, WorkflowNames.AttemptEvent, new AttemptUpdate(1, true, null));
+        _check = AttemptCheck.Later(DateTimeOffset.UtcNow.AddSeconds(2));
+        var id = await StartAsync(dispatched: 1);
+        await Poll.UntilAsync(() => Task.FromResult(_calls.Contains("check 1")), seen => seen, TimeSpan.FromSeconds(20), "check 1");
+        _check = AttemptCheck.Over(new TaskChange(TaskState.Failed, 1, false));
+
+        Assert.Equal(TaskState.Failed, await OutputAsync(id));
+        Assert.Equal(["check 1", "check 1"], _calls);
+    }
+
+    [Fact]
+    public async Task A_timed_out_attempt_with_retries_left_dispatches_the_next_one()
+    {
+        _plan = Plan(timeoutSeconds: 1);
+        _check = AttemptCheck.Over(new TaskChange(TaskState.Pending, 1, false, DateTimeOffset.UtcNow));
+        var id = await StartAsync(dispatched: 1);
 
         Assert.Equal(2, (await NextDispatchAsync()).Attempt);
-        await Client.RaiseEventAsync(id, WorkflowNames.AttemptEvent, new AttemptUpdate(2, false, "completed"));
-        Assert.Equal("completed", await OutputAsync(id));
+        await RaiseAsync(id, TaskState.Completed, 2);
+        Assert.Equal(TaskState.Completed, await OutputAsync(id));
+    }
+
+    [Fact]
+    public async Task The_next_attempt_waits_while_the_previous_one_may_still_run()
+    {
+        _waitsBeforeDispatch = 2;
+        var id = await StartAsync(dispatched: 1);
+        await RaiseAsync(id, TaskState.Pending, 1);
+
+        Assert.Equal(2, (await NextDispatchAsync()).Attempt);
+        await RaiseAsync(id, TaskState.Completed, 2);
+        Assert.Equal(TaskState.Completed, await OutputAsync(id));
+        Assert.Equal(["wait 2", "wait 2", "dispatch 2"], _calls);
     }
 
     [Fact]
@@ -135,11 +172,11 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
     {
         _plan = Plan(waitingFor: ["task-a", "task-b"]);
         var id = await StartAsync();
-        await Client.RaiseEventAsync(id, WorkflowNames.DependencyEvent, new DependencyFinished("task-a", "completed"));
-        await Client.RaiseEventAsync(id, WorkflowNames.CancelEvent, true);
+        await Client.RaiseEventAsync(id, WorkflowNames.DependencyEvent, new DependencyFinished("task-a", TaskState.Completed));
+        await RaiseAsync(id, TaskState.Cancelled, 0, hasDependents: true);
 
-        Assert.Equal("cancelled", await OutputAsync(id));
-        Assert.Equal(["notify cancelled"], _calls);
+        Assert.Equal(TaskState.Cancelled, await OutputAsync(id));
+        Assert.Equal(["plan", "notify cancelled"], _calls);
     }
 
     [Fact]
@@ -147,10 +184,10 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
     {
         _plan = Plan(waitingFor: ["task-a", "task-b"]);
         var id = await StartAsync();
-        await Client.RaiseEventAsync(id, WorkflowNames.DependencyEvent, new DependencyFinished("task-b", "failed"));
+        await Client.RaiseEventAsync(id, WorkflowNames.DependencyEvent, new DependencyFinished("task-b", TaskState.Failed));
 
-        Assert.Equal("failed", await OutputAsync(id));
-        Assert.Equal(["fail: Dependency task-b failed.", "notify failed"], _calls);
+        Assert.Equal(TaskState.Failed, await OutputAsync(id));
+        Assert.Equal(["plan", "fail: Dependency task-b failed."], _calls);
     }
 
     [Fact]
@@ -158,12 +195,41 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
     {
         _plan = Plan(waitingFor: ["task-a", "task-b"]);
         var id = await StartAsync();
-        await Client.RaiseEventAsync(id, WorkflowNames.DependencyEvent, new DependencyFinished("task-b", "completed"));
-        await Client.RaiseEventAsync(id, WorkflowNames.DependencyEvent, new DependencyFinished("task-x", "failed"));
-        await Client.RaiseEventAsync(id, WorkflowNames.DependencyEvent, new DependencyFinished("task-a", "completed"));
+        await Client.RaiseEventAsync(id, WorkflowNames.DependencyEvent, new DependencyFinished("task-b", TaskState.Completed));
+        await Client.RaiseEventAsync(id, WorkflowNames.DependencyEvent, new DependencyFinished("task-x", TaskState.Failed));
+        await Client.RaiseEventAsync(id, WorkflowNames.DependencyEvent, new DependencyFinished("task-a", TaskState.Completed));
 
         Assert.Equal(1, (await NextDispatchAsync()).Attempt);
-        await Client.RaiseEventAsync(id, WorkflowNames.AttemptEvent, new AttemptUpdate(1, false, "completed"));
-        Assert.Equal("completed", await OutputAsync(id));
+        await RaiseAsync(id, TaskState.Completed, 1);
+        Assert.Equal(TaskState.Completed, await OutputAsync(id));
+    }
+
+    [Fact]
+    public async Task An_edit_re_plans_a_waiting_task_and_drops_a_dependency_no_longer_named()
+    {
+        _plan = Plan(waitingFor: ["task-a"]);
+        var id = await StartAsync();
+        await Poll.UntilAsync(() => Task.FromResult(_calls.Contains("plan")), seen => seen, TimeSpan.FromSeconds(20), "plan");
+        _plans.Enqueue(Plan());
+        await Client.RaiseEventAsync(id, WorkflowNames.ReplanEvent, true);
+
+        Assert.Equal(1, (await NextDispatchAsync()).Attempt);
+        await RaiseAsync(id, TaskState.Completed, 1);
+        Assert.Equal(TaskState.Completed, await OutputAsync(id));
+        Assert.Equal(["plan", "plan", "dispatch 1"], _calls);
+    }
+
+    [Fact]
+    public async Task An_edit_moves_the_schedule_timer()
+    {
+        _plan = Plan(scheduledAt: DateTimeOffset.UtcNow.AddHours(1));
+        var id = await StartAsync();
+        await Poll.UntilAsync(() => Task.FromResult(_calls.Contains("plan")), seen => seen, TimeSpan.FromSeconds(20), "plan");
+        _plans.Enqueue(Plan(scheduledAt: DateTimeOffset.UtcNow));
+        await Client.RaiseEventAsync(id, WorkflowNames.ReplanEvent, true);
+
+        Assert.Equal(1, (await NextDispatchAsync()).Attempt);
+        await RaiseAsync(id, TaskState.Completed, 1);
+        Assert.Equal(TaskState.Completed, await OutputAsync(id));
     }
 }

@@ -47,6 +47,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<WorkerRepository>();
         services.AddSingleton<WorkerService>();
         services.AddSingleton<WorkerQueries>();
+        services.AddSingleton<TaskWorkflowClient>();
+        services.AddSingleton<TaskCounters>();
+        services.AddHostedService(provider => provider.GetRequiredService<TaskCounters>());
         services.AddSingleton<TaskLifecycle>();
         services.AddSingleton<WorkerMonitor>();
         services.AddSingleton<TaskReconciler>();

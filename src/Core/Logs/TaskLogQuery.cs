@@ -17,6 +17,13 @@ public sealed record TaskLogQuery(int Limit, int Offset, string? Level)
             parameters.GetString("level") is null ? null : parameters.GetChoice("level", LogLevels.Info, Levels));
     }
 
+    /// <summary>
+    /// A task's whole log: the scheduler's own lines (kept in the task row) and the agent's (the log table), in time
+    /// order; lines of the same instant keep their source order, the scheduler's first.
+    /// </summary>
+    public static IReadOnlyList<LogEntry> Merge(IReadOnlyList<LogEntry> scheduler, IReadOnlyList<LogEntry> agent) =>
+        scheduler.Count == 0 ? agent : scheduler.Concat(agent).OrderBy(line => line.Timestamp).ToList();
+
     public (IReadOnlyList<LogEntry> Page, object Meta) Apply(IReadOnlyList<LogEntry> lines)
     {
         var matching = Level is null ? lines : lines.Where(l => l.Level == Level).ToList();

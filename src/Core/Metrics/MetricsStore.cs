@@ -24,46 +24,26 @@ public sealed class MetricsStore(SchedulerStorage storage)
 
     public static string DayKey(DateTimeOffset at) => at.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
-    /// <summary>Counts a task that reached <c>completed</c> or <c>failed</c>.</summary>
-    public Task RecordAsync(TaskItem task, CancellationToken cancellationToken)
+    /// <summary>What one finished task adds to its hour and day buckets.</summary>
+    public static Bucket BucketOf(TaskItem task)
     {
-        var at = task.CompletedAt ?? task.UpdatedAt;
         var seconds = task.StartedAt is { } started && task.CompletedAt is { } ended ? Math.Max(0, (ended - started).TotalSeconds) : (double?)null;
         var completed = task.Status == TaskState.Completed;
-        return Task.WhenAll(
-            IncrementAsync(HourPartition, HourKey(at), completed, seconds, cancellationToken),
-            IncrementAsync(DayPartition, DayKey(at), completed, seconds, cancellationToken));
+        return new Bucket(completed ? 1 : 0, completed ? 0 : 1, seconds ?? 0, seconds is null ? 0 : 1);
     }
 
-    /// <summary>Sums of every bucket of a partition between two keys (inclusive), by bucket key.</summary>
-    public async Task<Dictionary<string, Bucket>> ReadAsync(string partition, string fromKey, string toKey, CancellationToken cancellationToken)
-    {
-        var buckets = new Dictionary<string, Bucket>(StringComparer.Ordinal);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {fromKey} and RowKey lt {toKey + "}"}");
-        await foreach (var row in _table.QueryAsync<MetricsEntity>(filter, cancellationToken: cancellationToken))
-        {
-            var key = row.RowKey[..row.RowKey.IndexOf('|', StringComparison.Ordinal)];
-            buckets[key] = buckets.GetValueOrDefault(key) + new Bucket(row.Completed, row.Failed, row.DurationSeconds, row.DurationCount);
-        }
-
-        return buckets;
-    }
-
-    private async Task IncrementAsync(string partition, string bucket, bool completed, double? seconds, CancellationToken cancellationToken)
+    /// <summary>Adds counts (of one or many tasks) to a bucket: one read and one ETag-guarded write of a random shard.</summary>
+    public async Task AddAsync(string partition, string bucket, Bucket delta, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var rowKey = string.Create(CultureInfo.InvariantCulture, $"{bucket}|{Random.Shared.Next(Shards):00}");
             var existing = await _table.GetEntityIfExistsAsync<MetricsEntity>(partition, rowKey, cancellationToken: cancellationToken);
             var row = existing.HasValue ? existing.Value! : new MetricsEntity { PartitionKey = partition, RowKey = rowKey };
-            row.Completed += completed ? 1 : 0;
-            row.Failed += completed ? 0 : 1;
-            if (seconds is { } s)
-            {
-                row.DurationSeconds += s;
-                row.DurationCount++;
-            }
-
+            row.Completed += delta.Completed;
+            row.Failed += delta.Failed;
+            row.DurationSeconds += delta.DurationSeconds;
+            row.DurationCount += delta.DurationCount;
             try
             {
                 if (existing.HasValue)
@@ -81,6 +61,20 @@ public sealed class MetricsStore(SchedulerStorage storage)
             {
             }
         }
+    }
+
+    /// <summary>Sums of every bucket of a partition between two keys (inclusive), by bucket key.</summary>
+    public async Task<Dictionary<string, Bucket>> ReadAsync(string partition, string fromKey, string toKey, CancellationToken cancellationToken)
+    {
+        var buckets = new Dictionary<string, Bucket>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {fromKey} and RowKey lt {toKey + "}"}");
+        await foreach (var row in _table.QueryAsync<MetricsEntity>(filter, cancellationToken: cancellationToken))
+        {
+            var key = row.RowKey[..row.RowKey.IndexOf('|', StringComparison.Ordinal)];
+            buckets[key] = buckets.GetValueOrDefault(key) + new Bucket(row.Completed, row.Failed, row.DurationSeconds, row.DurationCount);
+        }
+
+        return buckets;
     }
 
     /// <summary>What one bucket (or a sum of them) counted.</summary>

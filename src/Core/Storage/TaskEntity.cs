@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Tasks;
 
 namespace TaskScheduler.Core.Storage;
@@ -50,6 +51,12 @@ public sealed class TaskEntity : ITableEntity
     public int RetriesLeft { get; set; }
     public string? TraceParent { get; set; }
 
+    /// <summary>Absent on rows written before lifecycle v2: those tasks are driven by version 1.</summary>
+    public int? WorkflowVersion { get; set; }
+
+    /// <summary>The scheduler's own log lines, UTF-8 JSON (binary: up to 64 KiB, see <see cref="Checkpoint"/>).</summary>
+    public byte[]? SchedulerLog { get; set; }
+
     public static TaskEntity From(TaskItem task) => new()
     {
         PartitionKey = task.Id,
@@ -77,6 +84,8 @@ public sealed class TaskEntity : ITableEntity
         Attempt = task.Attempt,
         RetriesLeft = task.RetriesLeft,
         TraceParent = task.TraceParent,
+        WorkflowVersion = task.WorkflowVersion,
+        SchedulerLog = task.SchedulerLog.Count == 0 ? null : JsonSerializer.SerializeToUtf8Bytes(task.SchedulerLog, LogJson),
     };
 
     public TaskItem ToItem() => new()
@@ -105,5 +114,9 @@ public sealed class TaskEntity : ITableEntity
         Attempt = Attempt,
         RetriesLeft = RetriesLeft,
         TraceParent = TraceParent,
+        WorkflowVersion = WorkflowVersion ?? TaskWorkflowVersions.V1,
+        SchedulerLog = SchedulerLog is null ? [] : JsonSerializer.Deserialize<LogEntry[]>(SchedulerLog, LogJson) ?? [],
     };
+
+    private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
 }

@@ -109,9 +109,25 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
     public Task<List<string>> ReadAfterAsync(TaskState status, TaskSortField sort, string? after, int limit, CancellationToken cancellationToken) =>
         ReadKeysAsync(TaskIndexKeys.PartitionsFor(status, null)[0], TaskIndexKeys.RangePrefix(sort, false), limit, cancellationToken, after);
 
-    private async Task<List<string>> ReadKeysAsync(string partition, string prefix, int need, CancellationToken cancellationToken, string? after = null)
+    /// <summary>
+    /// A cursor walk over the tasks of one status updated in [<paramref name="from"/>, <paramref name="to"/>): keys
+    /// only, in <c>updated_at</c> order, after <paramref name="after"/> (or from the window's start).
+    /// </summary>
+    public Task<List<string>> ReadUpdatedBetweenAsync(TaskState status, DateTimeOffset from, DateTimeOffset to, string? after, int limit, CancellationToken cancellationToken)
     {
-        var upper = prefix[..^1] + "}";
+        var start = TaskIndexKeys.UpdatedAtBound(from);
+        return ReadKeysAsync(
+            TaskIndexKeys.PartitionsFor(status, null)[0],
+            TaskIndexKeys.RangePrefix(TaskSortField.UpdatedAt, false),
+            limit,
+            cancellationToken,
+            after is not null && string.CompareOrdinal(after, start) > 0 ? after : start,
+            TaskIndexKeys.UpdatedAtBound(to));
+    }
+
+    private async Task<List<string>> ReadKeysAsync(string partition, string prefix, int need, CancellationToken cancellationToken, string? after = null, string? before = null)
+    {
+        var upper = before ?? prefix[..^1] + "}";
         var lower = after is not null && string.CompareOrdinal(after, prefix) > 0 ? after : prefix;
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {lower} and RowKey lt {upper}");
         var keys = new List<string>(Math.Min(need, 1000));

@@ -78,6 +78,12 @@ public static class TaskIndexKeys
         return string.Concat(RangePrefix(field, descending), primary, "|", tieBreak, task.Id);
     }
 
+    /// <summary>
+    /// The ascending <c>updated_at</c> key prefix of a moment: every key of a task updated at or after
+    /// <paramref name="at"/> sorts after it, every key of one updated before sorts before it.
+    /// </summary>
+    public static string UpdatedAtBound(DateTimeOffset at) => RangePrefix(TaskSortField.UpdatedAt, false) + Ticks(at, false);
+
     /// <summary>The task id is always the last segment of a RowKey.</summary>
     public static string TaskIdOf(string rowKey) => rowKey[(rowKey.LastIndexOf('|') + 1)..];
 

@@ -141,6 +141,15 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index)
         return (items, keys.Count < limit ? null : keys[^1]);
     }
 
+    /// <summary>For the reconciler: the next tasks of one status updated in [from, to), and the cursor to go on from.</summary>
+    public async Task<(IReadOnlyList<TaskItem> Items, string? Next)> ScanUpdatedBetweenAsync(TaskState status, DateTimeOffset from, DateTimeOffset to, string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var keys = await index.ReadUpdatedBetweenAsync(status, from, to, cursor, limit, cancellationToken);
+        var partition = TaskIndexKeys.PartitionsFor(status, null)[0];
+        var items = await ReadRowsAsync(keys.Select(key => (partition, key)).ToList(), cancellationToken);
+        return (items, keys.Count < limit ? null : keys[^1]);
+    }
+
     private async Task<IReadOnlyList<TaskItem>> ReadRowsAsync(IReadOnlyList<(string Partition, string RowKey)> rows, CancellationToken cancellationToken)
     {
         var tasks = await Task.WhenAll(rows.Select(row => GetAsync(TaskIndexKeys.TaskIdOf(row.RowKey), cancellationToken)));

@@ -22,6 +22,10 @@ public static class TaskDefaults
     public const int MaxDependencies = 50;
     public const int CheckpointMaxBytes = 32 * 1024;
 
+    /// <summary>The scheduler's own log lines a task row keeps (the newest), and how long one may be.</summary>
+    public const int SchedulerLogLines = 40;
+    public const int SchedulerLogLineMaxLength = 500;
+
     /// <summary><c>scheduled_at</c> may be at most this far in the future (a past time means "now").</summary>
     public static readonly TimeSpan MaxScheduleAhead = TimeSpan.FromDays(366);
 }

@@ -39,4 +39,16 @@ public sealed record TaskItem
 
     /// <summary>The W3C trace context of the request that created the task: every later step joins that trace.</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>
+    /// Which orchestration drives the task: 1 for tasks created before lifecycle v2 (rows without the column),
+    /// 2 since. Events are raised in the shape that orchestration waits for.
+    /// </summary>
+    public int WorkflowVersion { get; init; } = TaskWorkflowVersions.Current;
+
+    /// <summary>
+    /// The scheduler's own log lines (queued, started, retrying, timed out...), kept in the row so that writing one
+    /// costs nothing beyond the transition it reports; the newest <see cref="TaskDefaults.SchedulerLogLines"/>.
+    /// </summary>
+    public IReadOnlyList<Logs.LogEntry> SchedulerLog { get; init; } = [];
 }

@@ -1,53 +1,20 @@
 using TaskScheduler.Core.Api;
-using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Storage;
-using TaskScheduler.Core.Telemetry;
 
 namespace TaskScheduler.Core.Tasks;
 
 /// <summary>The tasks resource: the rules of decisions.md over the repository. Hosts only parse and shape.</summary>
-public sealed class TaskService(TaskRepository repository, TaskLogStore logs, EventPublisher events, TimeProvider clock)
+public sealed class TaskService(TaskRepository repository, TaskLogStore logs, TimeProvider clock)
 {
     /// <summary>A dependency chain deeper than this is refused rather than walked.</summary>
     private const int MaxDependencyWalk = 1000;
 
     public DateTimeOffset Now => Timestamps.Truncate(clock.GetUtcNow());
 
-    public async Task<TaskItem> CreateAsync(NewTaskRequest request, CancellationToken cancellationToken)
-    {
-        await RequireExistingAsync(request.Dependencies, cancellationToken);
-        var now = Now;
-        var task = new TaskItem
-        {
-            Id = TaskIds.New(),
-            Name = request.Name,
-            Description = request.Description,
-            Command = request.Command,
-            Priority = request.Priority,
-            MaxRetries = request.MaxRetries,
-            RetriesLeft = request.MaxRetries,
-            ScheduledAt = request.ScheduledAt,
-            TimeoutSeconds = request.TimeoutSeconds,
-            Tags = request.Tags,
-            Dependencies = request.Dependencies,
-            CheckpointEnabled = request.CheckpointEnabled,
-            CreatedAt = now,
-            UpdatedAt = now,
-            TraceParent = SchedulerTelemetry.CurrentTraceParent,
-        };
-
-        // The edges first: from the moment the task exists, its dependencies know it waits for them.
-        await repository.AddDependentAsync(task.Id, task.Dependencies, cancellationToken);
-        var created = (await repository.InsertAsync(task, cancellationToken)).Task;
-        await events.TaskEventAsync(EventTypes.TaskCreated, created, cancellationToken);
-        SchedulerTelemetry.TasksCreated.Add(1);
-        return created;
-    }
-
     public async Task<StoredTask> GetAsync(string id, CancellationToken cancellationToken) =>
         (TaskIds.IsValid(id) ? await repository.GetAsync(id, cancellationToken) : null)
-        ?? throw ApiException.NotFound($"Task '{Shorten(id)}' was not found.");
+        ?? throw new TaskNotFoundException(id);
 
     public async Task<(IReadOnlyList<TaskItem> Items, long Total)> ListAsync(TaskListQuery query, CancellationToken cancellationToken) =>
         await repository.ListAsync(query, cancellationToken);
@@ -80,7 +47,7 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ev
         }
 
         var stored = await repository.UpdateAsync(id, task => Apply(task, request), cancellationToken)
-            ?? throw ApiException.NotFound($"Task '{id}' was not found.");
+            ?? throw new TaskNotFoundException(id);
 
         if (request.Dependencies.HasValue)
         {
@@ -96,7 +63,7 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ev
         var stored = await GetAsync(id, cancellationToken);
         if (stored.Task.Status == TaskState.Running)
         {
-            throw ApiException.Conflict("A running task cannot be deleted; cancel it first.");
+            throw new TaskConflictException("A running task cannot be deleted; cancel it first.");
         }
 
         foreach (var dependentId in await repository.GetDependentsAsync(id, cancellationToken))
@@ -104,7 +71,7 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ev
             var dependent = await repository.GetAsync(dependentId, cancellationToken);
             if (dependent is not null && !dependent.Task.Status.IsTerminal() && dependent.Task.Dependencies.Contains(id))
             {
-                throw ApiException.Conflict($"Task '{dependentId}' ({dependent.Task.Status.ToWire()}) depends on this task.");
+                throw new TaskConflictException($"Task '{dependentId}' ({dependent.Task.Status.ToWire()}) depends on this task.");
             }
         }
 
@@ -114,7 +81,7 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ev
         }
         catch (ConcurrencyConflictException)
         {
-            throw ApiException.Conflict("The task changed while it was being deleted; try again.");
+            throw new TaskConflictException("The task changed while it was being deleted; try again.");
         }
 
         await logs.DeleteAllAsync(id, cancellationToken);
@@ -124,8 +91,7 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ev
     {
         if (request.ChangesScheduling && !task.Status.CanReschedule())
         {
-            throw ApiException.Conflict(
-                $"Scheduling fields can only change while the task is pending; it is {task.Status.ToWire()}.");
+            throw new TaskConflictException($"Scheduling fields can only change while the task is pending; it is {task.Status.ToWire()}.");
         }
 
         return task with
@@ -145,7 +111,8 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ev
         };
     }
 
-    private async Task RequireExistingAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    /// <summary>Dependencies must name existing tasks (decisions.md), else 422 naming the missing ones.</summary>
+    public async Task RequireExistingAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
         var found = await Task.WhenAll(ids.Select(id => repository.GetAsync(id, cancellationToken)));
         var missing = ids.Where((_, i) => found[i] is null).ToList();
@@ -186,5 +153,4 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ev
         }
     }
 
-    private static string Shorten(string id) => id.Length <= 64 ? id : id[..64] + "...";
 }

@@ -8,92 +8,91 @@ using TaskScheduler.Core.Tasks;
 namespace TaskScheduler.Core.Workflow;
 
 /// <summary>
-/// The reconciliation sweep: nothing stays unfinished without an orchestration driving it. A non-terminal task
-/// whose orchestration is missing or finished (the start failed after the row was written, the task hub was
-/// reset) gets a new one, which resumes from the task's current state; a running orchestration whose task moved
-/// on without it (an event lost to a crash) is told again.
+/// The reconciliation sweep: nothing stays unfinished without an orchestration driving it, and no orchestration
+/// waits for news that was lost. Each pass walks, with a cursor over the <c>updated_at</c> index, every task of every
+/// status whose last change settled (is older than the grace) since the previous pass; once an hour it walks every
+/// unfinished task whatever its age. For each: a non-terminal task whose orchestration is missing or finished gets a
+/// new run (which resumes from the task's state); a running orchestration is told again where its task stands, and a
+/// queued attempt's message is sent again (both harmless if nothing was lost).
+/// <para>So a task is looked at once when it settles and once an hour after: a long-running task costs no storage
+/// calls per minute, and the walk reads only the index keys of its window.</para>
 /// </summary>
 public sealed partial class TaskReconciler(
     TaskRepository tasks,
+    TaskLifecycle lifecycle,
+    TaskWorkflowClient workflows,
     TimeProvider clock,
     IOptions<WorkflowOptions> options,
     ILogger<TaskReconciler> logger)
 {
-    /// <summary>Bounds one sweep; a later sweep continues where this one stopped.</summary>
-    private const int MaxPerStatus = 300;
+    private static readonly TimeSpan FullWalkEvery = TimeSpan.FromHours(1);
 
-    private static readonly TaskState[] Unfinished = [TaskState.Pending, TaskState.Queued, TaskState.Running];
-    private static readonly TaskState[] Finished = [TaskState.Completed, TaskState.Failed, TaskState.Cancelled];
-
-    /// <summary>Where each status's walk stopped (an index key; null: from the start).</summary>
-    private readonly Dictionary<TaskState, string?> _cursors = [];
+    private readonly Dictionary<TaskState, DateTimeOffset> _settledUpTo = [];
+    private DateTimeOffset _lastFullWalk = DateTimeOffset.MinValue;
 
     public async Task<int> SweepAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
+        var now = clock.GetUtcNow();
+        var settled = now.AddSeconds(-options.Value.ReconcileGraceSeconds);
+        var fullWalk = now - _lastFullWalk >= FullWalkEvery;
         var repaired = 0;
-        var settled = clock.GetUtcNow().AddSeconds(-options.Value.ReconcileGraceSeconds);
-        foreach (var status in Unfinished)
+        foreach (var status in TaskStates.All)
         {
-            foreach (var task in await NextSliceAsync(status, cancellationToken))
+            // First pass of a process: the last hour (the previous process covered what came before).
+            var from = fullWalk && !status.IsTerminal()
+                ? DateTimeOffset.UnixEpoch
+                : _settledUpTo.GetValueOrDefault(status, settled - FullWalkEvery);
+            string? cursor = null;
+            do
             {
-                if (task.UpdatedAt > settled)
+                var (items, next) = await tasks.ScanUpdatedBetweenAsync(status, from, settled, cursor, PageRequest.MaxLimit, cancellationToken);
+                cursor = next;
+                foreach (var task in items)
                 {
-                    continue;
-                }
-
-                var instance = await client.GetInstanceAsync(task.Id, cancellationToken);
-                if (instance is null || instance.IsCompleted)
-                {
-                    LogRestarting(logger, task.Id, task.Status.ToWire(), instance?.RuntimeStatus.ToString() ?? "missing");
-                    await TaskWorkflowClient.StartAsync(client, task.Id, cancellationToken);
-                    repaired++;
-                }
-                else if (task.Status == TaskState.Running)
-                {
-                    // Idempotent: an orchestration that already knows the attempt started ignores it.
-                    await TaskWorkflowClient.RaiseAttemptAsync(client, task.Id, new AttemptUpdate(task.Attempt, true, null), cancellationToken);
+                    repaired += await RepairAsync(client, task, cancellationToken) ? 1 : 0;
                 }
             }
+            while (cursor is not null);
+
+            _settledUpTo[status] = settled;
         }
 
-        // Recently finished tasks whose orchestration still waits (the end's event was lost).
-        foreach (var status in Finished)
+        if (fullWalk)
         {
-            var (recent, _) = await tasks.ListAsync(new TaskListQuery(status, null, TaskSortField.UpdatedAt, true, new PageRequest(1, PageRequest.MaxLimit)), cancellationToken);
-            foreach (var task in recent.Where(t => t.UpdatedAt <= settled && t.UpdatedAt > settled.AddHours(-1)))
-            {
-                var instance = await client.GetInstanceAsync(task.Id, cancellationToken);
-                if (instance is { IsRunning: true })
-                {
-                    LogNudging(logger, task.Id, task.Status.ToWire());
-                    await TaskWorkflowClient.RaiseAttemptAsync(client, task.Id, new AttemptUpdate(task.Attempt, false, task.Status.ToWire()), cancellationToken);
-                    repaired++;
-                }
-            }
+            _lastFullWalk = now;
         }
 
         return repaired;
     }
 
-    private async Task<IReadOnlyList<TaskItem>> NextSliceAsync(TaskState status, CancellationToken cancellationToken)
+    private async Task<bool> RepairAsync(DurableTaskClient client, TaskItem task, CancellationToken cancellationToken)
     {
-        var slice = new List<TaskItem>();
-        var cursor = _cursors.GetValueOrDefault(status);
-        do
+        var instance = await client.GetInstanceAsync(task.Id, cancellationToken);
+        var running = instance is { IsRunning: true } or { RuntimeStatus: OrchestrationRuntimeStatus.Pending };
+        if (!running)
         {
-            var (items, next) = await tasks.ScanAsync(status, TaskSortField.UpdatedAt, cursor, PageRequest.MaxLimit, cancellationToken);
-            slice.AddRange(items);
-            cursor = next;
-        }
-        while (cursor is not null && slice.Count < MaxPerStatus);
+            if (task.Status.IsTerminal())
+            {
+                return false;
+            }
 
-        _cursors[status] = cursor;
-        return slice;
+            LogRestarting(logger, task.Id, task.Status.ToWire(), instance?.RuntimeStatus.ToString() ?? "missing");
+            await workflows.RestartAsync(client, task, cancellationToken);
+            return true;
+        }
+
+        if (task.Status != TaskState.Running)
+        {
+            LogReminding(logger, task.Id, task.Status.ToWire());
+            await lifecycle.RemindAsync(task, client, cancellationToken);
+        }
+
+        return false;
     }
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Task {TaskId} is {Status} but its orchestration is {Instance}; starting it again")]
     private static partial void LogRestarting(ILogger logger, string taskId, string status, string instance);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Task {TaskId} is {Status} but its orchestration still waits; telling it again")]
-    private static partial void LogNudging(ILogger logger, string taskId, string status);
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Task {TaskId} is {Status} and its orchestration still runs; telling it again")]
+    private static partial void LogReminding(ILogger logger, string taskId, string status);
 }

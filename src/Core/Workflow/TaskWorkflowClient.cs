@@ -1,47 +1,65 @@
+using Grpc.Core;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using TaskScheduler.Core.Tasks;
 
 namespace TaskScheduler.Core.Workflow;
 
 /// <summary>
-/// Starts a task's orchestration and raises its events. Takes the <see cref="DurableTaskClient"/> per call,
-/// because the Functions host hands it to a function as a binding while SelfHost has it in DI.
+/// Starts, stops and signals a task's orchestration (instance id = task id), in the shape the task's
+/// orchestration version expects. Only <see cref="TaskLifecycle"/> and the sweeps call it. Takes the
+/// <see cref="DurableTaskClient"/> per call, because the Functions host hands it to a function as a binding while
+/// SelfHost has it in DI.
+/// <para>Raising to a finished or missing instance is expected (a task that ended, was deleted or purged): the
+/// Functions host's Azure Storage backend refuses it with <c>NotFound</c> / <c>FailedPrecondition</c>
+/// (<c>throwStatusExceptionsOnRaiseEvent</c> in host.json), SelfHost's sidecar the same way, and it is logged at
+/// debug level, never an error.</para>
 /// </summary>
-public static class TaskWorkflowClient
+public sealed partial class TaskWorkflowClient(ILogger<TaskWorkflowClient> logger)
 {
     private static readonly TimeSpan PreviousRunGrace = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// Starts the orchestration of a task (instance id = task id). A finished previous run (a manual retry) is
-    /// replaced; one still finishing is given a few seconds, then terminated.
-    /// </summary>
-    public static async Task StartAsync(DurableTaskClient client, string taskId, CancellationToken cancellationToken)
+    /// <summary>Starts the orchestration of a new task; <paramref name="dispatchedAttempt"/> is already on its queue (0: none).</summary>
+    public async Task StartNewAsync(DurableTaskClient client, TaskItem task, int dispatchedAttempt, CancellationToken cancellationToken)
     {
-        var existing = await client.GetInstanceAsync(taskId, cancellationToken);
+        await client.ScheduleNewOrchestrationInstanceAsync(
+            WorkflowNames.TaskWorkflow,
+            new TaskRun(task.Id, dispatchedAttempt, task.TimeoutSeconds),
+            new StartOrchestrationOptions(InstanceId: task.Id),
+            cancellationToken);
+        LogStarted(logger, task.Id, dispatchedAttempt);
+    }
+
+    /// <summary>
+    /// Starts a task's orchestration again (a manual retry, or the reconciler repairing a lost one): a finished
+    /// previous run is replaced; one still finishing is given a few seconds, then terminated. The new run resumes
+    /// from the task's current state (an attempt queued or running is waited for, not sent again).
+    /// </summary>
+    public async Task RestartAsync(DurableTaskClient client, TaskItem task, CancellationToken cancellationToken)
+    {
+        var existing = await client.GetInstanceAsync(task.Id, cancellationToken);
         if (existing is { IsRunning: true } or { RuntimeStatus: OrchestrationRuntimeStatus.Pending })
         {
             using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             grace.CancelAfter(PreviousRunGrace);
             try
             {
-                await client.WaitForInstanceCompletionAsync(taskId, grace.Token);
+                await client.WaitForInstanceCompletionAsync(task.Id, grace.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                await client.TerminateInstanceAsync(taskId, "superseded by a new run of the task", cancellationToken);
-                await client.WaitForInstanceCompletionAsync(taskId, cancellationToken);
+                await client.TerminateInstanceAsync(task.Id, "superseded by a new run of the task", cancellationToken);
+                await client.WaitForInstanceCompletionAsync(task.Id, cancellationToken);
             }
         }
 
-        await client.ScheduleNewOrchestrationInstanceAsync(
-            WorkflowNames.TaskOrchestration,
-            new TaskWorkflowInput(taskId),
-            new StartOrchestrationOptions(InstanceId: taskId),
-            cancellationToken);
+        var dispatched = task.Status is TaskState.Queued or TaskState.Running ? task.Attempt : 0;
+        await StartNewAsync(client, task, dispatched, cancellationToken);
     }
 
     /// <summary>A deleted task's orchestration: stopped if it still waits (e.g. on a timer), and its history purged.</summary>
-    public static async Task RemoveAsync(DurableTaskClient client, string taskId, CancellationToken cancellationToken)
+    public async Task RemoveAsync(DurableTaskClient client, string taskId, CancellationToken cancellationToken)
     {
         var existing = await client.GetInstanceAsync(taskId, cancellationToken);
         if (existing is null)
@@ -56,17 +74,57 @@ public static class TaskWorkflowClient
         }
 
         await client.PurgeInstanceAsync(taskId, null, cancellationToken);
+        LogRemoved(logger, taskId);
     }
 
-    public static Task RaiseAttemptAsync(DurableTaskClient client, string taskId, AttemptUpdate update, CancellationToken cancellationToken) =>
-        RaiseAsync(client, taskId, WorkflowNames.AttemptEvent, update, cancellationToken);
+    /// <summary>Tells the task's orchestration what a transition outside it did.</summary>
+    public Task ChangedAsync(DurableTaskClient client, TaskItem task, TaskChange change, CancellationToken cancellationToken)
+    {
+        if (task.WorkflowVersion >= TaskWorkflowVersions.Current)
+        {
+            return RaiseAsync(client, task.Id, WorkflowNames.ChangedEvent, change, cancellationToken);
+        }
 
-    public static Task RaiseCancelAsync(DurableTaskClient client, string taskId, CancellationToken cancellationToken) =>
-        RaiseAsync(client, taskId, WorkflowNames.CancelEvent, true, cancellationToken);
+        // Version 1 waits for "Cancel" (true) and for "AttemptUpdate" with the status after as a string.
+        return change.Status == TaskState.Cancelled
+            ? RaiseAsync(client, task.Id, WorkflowNames.V1CancelEvent, true, cancellationToken)
+            : RaiseAsync(client, task.Id, WorkflowNames.V1AttemptEvent, new AttemptUpdateV1(change.Attempt, false, change.Status.ToWire()), cancellationToken);
+    }
 
-    public static Task RaiseDependencyAsync(DurableTaskClient client, string dependentId, DependencyFinished finished, CancellationToken cancellationToken) =>
+    /// <summary>Version 1 only: it arms its timeout when told that the attempt started.</summary>
+    public Task StartedAsync(DurableTaskClient client, TaskItem task, CancellationToken cancellationToken) =>
+        task.WorkflowVersion >= TaskWorkflowVersions.Current
+            ? Task.CompletedTask
+            : RaiseAsync(client, task.Id, WorkflowNames.V1AttemptEvent, new AttemptUpdateV1(task.Attempt, true, null), cancellationToken);
+
+    /// <summary>A waiting task's scheduling fields changed (version 1 read its plan once and cannot re-plan).</summary>
+    public Task ReplanAsync(DurableTaskClient client, TaskItem task, CancellationToken cancellationToken) =>
+        task.WorkflowVersion >= TaskWorkflowVersions.Current
+            ? RaiseAsync(client, task.Id, WorkflowNames.ReplanEvent, true, cancellationToken)
+            : Task.CompletedTask;
+
+    /// <summary>Both versions wait for the same event (the status is sent as its lower-case name).</summary>
+    public Task DependencyFinishedAsync(DurableTaskClient client, string dependentId, DependencyFinished finished, CancellationToken cancellationToken) =>
         RaiseAsync(client, dependentId, WorkflowNames.DependencyEvent, finished, cancellationToken);
 
-    private static Task RaiseAsync(DurableTaskClient client, string instanceId, string name, object payload, CancellationToken cancellationToken) =>
-        client.RaiseEventAsync(instanceId, name, payload, cancellationToken);
+    private async Task RaiseAsync(DurableTaskClient client, string instanceId, string name, object payload, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.RaiseEventAsync(instanceId, name, payload, cancellationToken);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
+        {
+            LogNotRunning(logger, name, instanceId, ex.StatusCode);
+        }
+    }
+
+    [LoggerMessage(EventId = 3302, Level = LogLevel.Debug, Message = "Orchestration of task {TaskId} started (attempt {Attempt} already dispatched)")]
+    private static partial void LogStarted(ILogger logger, string taskId, int attempt);
+
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Debug, Message = "Orchestration of deleted task {TaskId} removed")]
+    private static partial void LogRemoved(ILogger logger, string taskId);
+
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Debug, Message = "Event {Event} not raised: orchestration {InstanceId} is not running ({Status})")]
+    private static partial void LogNotRunning(ILogger logger, string @event, string instanceId, StatusCode status);
 }

@@ -77,12 +77,11 @@ public sealed partial class WorkerMonitor(
 
                 try
                 {
-                    var after = await lifecycle.EndAttemptAsync(new AttemptRef(task.Id, task.Attempt), task.WorkerId, outcome, cancellationToken);
+                    var after = await lifecycle.EndAttemptAsync(new AttemptRef(task.Id, task.Attempt), task.WorkerId, outcome, client, cancellationToken);
                     LogAttemptLost(logger, task.Id, task.Attempt, task.WorkerId, after.Status.ToWire());
-                    await TaskWorkflowClient.RaiseAttemptAsync(client, task.Id, new AttemptUpdate(task.Attempt, false, after.Status.ToWire()), cancellationToken);
                     lost++;
                 }
-                catch (ApiException ex) when (ex.Status == 409)
+                catch (TaskConflictException)
                 {
                     // It ended by itself meanwhile.
                 }

@@ -1,29 +1,32 @@
 namespace TaskScheduler.Core.Workflow;
 
 /// <summary>
-/// The names shared by the orchestration (in the Functions app) and the Core services that start it and raise
-/// its events, so neither side spells them twice.
+/// The names shared by the orchestrations (in the Functions app) and the Core services that start them and raise
+/// their events, so neither side spells them twice.
 /// </summary>
 public static class WorkflowNames
 {
-    /// <summary>The per-task orchestration; its instance id is the task id.</summary>
-    public const string TaskOrchestration = "TaskOrchestration";
+    /// <summary>The per-task orchestration (instance id = task id), version 2: <see cref="TaskRun"/> in, <see cref="Tasks.TaskState"/> out.</summary>
+    public const string TaskWorkflow = "TaskWorkflow";
 
-    /// <summary>An attempt started or ended (payload <see cref="AttemptUpdate"/>).</summary>
-    public const string AttemptEvent = "AttemptUpdate";
+    /// <summary>
+    /// Version 1 of the per-task orchestration, kept registered so instances started before the upgrade finish; new
+    /// tasks never start it. Remove it once <c>GET /system/status</c> shows no version-1 instance running.
+    /// </summary>
+    public const string TaskOrchestrationV1 = "TaskOrchestration";
 
-    /// <summary>The task was cancelled through the API (payload: none).</summary>
-    public const string CancelEvent = "Cancel";
+    /// <summary>The task's attempt ended, or the task was cancelled (payload <see cref="TaskChange"/>).</summary>
+    public const string ChangedEvent = "TaskChanged";
 
     /// <summary>A dependency reached a terminal state (payload <see cref="DependencyFinished"/>).</summary>
     public const string DependencyEvent = "DependencyFinished";
+
+    /// <summary>A scheduling field of the waiting task changed: read the plan again (payload: none).</summary>
+    public const string ReplanEvent = "Replan";
+
+    /// <summary>Version 1 only: an attempt started or ended (payload <c>AttemptUpdate</c>).</summary>
+    public const string V1AttemptEvent = "AttemptUpdate";
+
+    /// <summary>Version 1 only: the task was cancelled (payload: <c>true</c>).</summary>
+    public const string V1CancelEvent = "Cancel";
 }
-
-/// <summary>The orchestration's input: small, everything else is read by activities.</summary>
-public sealed record TaskWorkflowInput(string TaskId);
-
-/// <summary>An attempt's news: started, or ended with the task's status after the end.</summary>
-public sealed record AttemptUpdate(int Attempt, bool Started, string? StatusAfter);
-
-/// <summary>A dependency ended: its id and terminal status.</summary>
-public sealed record DependencyFinished(string TaskId, string Status);

@@ -34,4 +34,26 @@ public sealed class WorkflowOptions
     /// <summary>A task must be at least this old before the sweep judges its orchestration missing.</summary>
     [Range(1, 3600)]
     public int ReconcileGraceSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// The scheduler's own timeout fires this long after an attempt's <c>timeout_seconds</c>: the agent enforces the
+    /// exact timeout and reports it; the scheduler's timer is the backstop for an agent that cannot.
+    /// </summary>
+    [Range(0, 600)]
+    public int TimeoutGraceSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// How long a finished task's orchestration history is kept before it is purged (the task row keeps everything
+    /// users see). Short, because the engine's tables only grow otherwise.
+    /// </summary>
+    [Range(0, 30 * 86400)]
+    public int HistoryRetentionSeconds { get; set; } = 300;
+
+    /// <summary>How often SelfHost purges finished orchestrations (the Functions timer has its own schedule).</summary>
+    [Range(5, 86400)]
+    public int PurgeIntervalSeconds { get; set; } = 60;
+
+    /// <summary>How often the finished-task counters (metrics, workers' completed and failed) are written.</summary>
+    [Range(1, 300)]
+    public int CountersFlushSeconds { get; set; } = 2;
 }

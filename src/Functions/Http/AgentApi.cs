@@ -14,7 +14,7 @@ namespace TaskScheduler.Functions.Http;
 /// The agent protocol for one attempt: claim, log, complete, fail. Every call carries the worker id and the
 /// attempt and is fenced; a stale, duplicate or foreign call is a 409 that changes nothing.
 /// </summary>
-public sealed class AgentApi(TaskService tasks, TaskLifecycle lifecycle, TimeProvider clock)
+public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
 {
     [Function("ClaimAttempt")]
     [RequiresScope(Scopes.Workers)]
@@ -24,8 +24,7 @@ public sealed class AgentApi(TaskService tasks, TaskLifecycle lifecycle, TimePro
         [DurableClient] DurableTaskClient client)
     {
         var (workerId, attempt) = await ReadAttemptAsync(request, id);
-        var task = await lifecycle.ClaimAsync(id, workerId, attempt, CancellationToken.None);
-        await TaskWorkflowClient.RaiseAttemptAsync(client, id, new AttemptUpdate(attempt, true, null), CancellationToken.None);
+        var task = await lifecycle.ClaimAsync(id, workerId, attempt, client, CancellationToken.None);
         return ApiResults.Ok(new
         {
             task_id = task.Id,
@@ -59,7 +58,7 @@ public sealed class AgentApi(TaskService tasks, TaskLifecycle lifecycle, TimePro
         string id)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
-        await tasks.GetAsync(id, cancellationToken);
+        TaskIds.Require(id);
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
         var (workerId, attempt) = AgentRequests.ParseAttempt(body.RootElement);
         var lines = AgentRequests.ParseLogLines(body.RootElement, attempt, clock.GetUtcNow());
@@ -70,20 +69,18 @@ public sealed class AgentApi(TaskService tasks, TaskLifecycle lifecycle, TimePro
     private async Task<IActionResult> EndAsync(HttpRequest request, string id, DurableTaskClient client, bool succeeded)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
-        await tasks.GetAsync(id, cancellationToken);
+        TaskIds.Require(id);
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
         var (workerId, attempt) = AgentRequests.ParseAttempt(body.RootElement);
         var outcome = AgentRequests.ParseOutcome(body.RootElement, succeeded);
-        var task = await lifecycle.EndAttemptAsync(new AttemptRef(id, attempt), workerId, outcome, CancellationToken.None);
-        await TaskWorkflowClient.RaiseAttemptAsync(client, id, new AttemptUpdate(attempt, false, task.Status.ToWire()), CancellationToken.None);
+        var task = await lifecycle.EndAttemptAsync(new AttemptRef(id, attempt), workerId, outcome, client, CancellationToken.None);
         return ApiResults.Ok(new { id, status = task.Status.ToWire(), retry_count = task.RetryCount, updated_at = task.UpdatedAt });
     }
 
-    private async Task<(string WorkerId, int Attempt)> ReadAttemptAsync(HttpRequest request, string id)
+    private static async Task<(string WorkerId, int Attempt)> ReadAttemptAsync(HttpRequest request, string id)
     {
-        var cancellationToken = request.HttpContext.RequestAborted;
-        await tasks.GetAsync(id, cancellationToken);
-        using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
+        TaskIds.Require(id);
+        using var body = await RequestBody.ReadJsonAsync(request, request.HttpContext.RequestAborted);
         return AgentRequests.ParseAttempt(body.RootElement);
     }
 }

@@ -10,7 +10,7 @@ using TaskScheduler.Core.Workflow;
 namespace TaskScheduler.Functions.Http;
 
 /// <summary>The tasks resource. Each function parses, calls Core, and shapes the reply; nothing else.</summary>
-public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLogStore logs)
+public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWorkflowClient workflows, TaskLogStore logs)
 {
     [Function("GetTaskLogs")]
     [RequiresScope(Scopes.TasksRead)]
@@ -19,8 +19,8 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
         string id)
     {
         var query = TaskLogQuery.Parse(request.Query);
-        await tasks.GetAsync(id, request.HttpContext.RequestAborted);
-        var (page, meta) = query.Apply(await logs.ReadAllAsync(id, request.HttpContext.RequestAborted));
+        var stored = await tasks.GetAsync(id, request.HttpContext.RequestAborted);
+        var (page, meta) = query.Apply(TaskLogQuery.Merge(stored.Task.SchedulerLog, await logs.ReadAllAsync(id, request.HttpContext.RequestAborted)));
         return ApiResults.Ok(page, meta);
     }
 
@@ -54,12 +54,9 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
         var parsed = TaskRequestParser.ParseCreate(body.RootElement, tasks.Now);
 
-        // From here on the client's disconnect does not stop the create half-way: the task, its index rows, its event
-        // and its orchestration are written together or the reconciliation sweep finishes the job.
-        var created = await tasks.CreateAsync(parsed, CancellationToken.None);
-
-        // The row is written first: if this start fails, the reconciliation sweep starts the orchestration later.
-        await TaskWorkflowClient.StartAsync(client, created.Id, CancellationToken.None);
+        // From here on the client's disconnect does not stop the create half-way: the task, its index rows, its
+        // orchestration and its first dispatch are written in order, or the reconciliation sweep finishes the job.
+        var created = await lifecycle.CreateAsync(parsed, client, CancellationToken.None);
         return ApiResults.Created(TaskResource.From(created));
     }
 
@@ -67,12 +64,13 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
     [RequiresScope(Scopes.TasksWrite)]
     public async Task<IActionResult> UpdateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "tasks/{id}")] HttpRequest request,
-        string id)
+        string id,
+        [DurableClient] DurableTaskClient client)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         await tasks.GetAsync(id, cancellationToken);
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
-        var updated = await tasks.UpdateAsync(id, TaskRequestParser.ParseUpdate(body.RootElement, tasks.Now), cancellationToken);
+        var updated = await lifecycle.UpdateAsync(id, TaskRequestParser.ParseUpdate(body.RootElement, tasks.Now), client, cancellationToken);
         return ApiResults.Ok(TaskResource.From(updated));
     }
 
@@ -83,9 +81,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
         string id,
         [DurableClient] DurableTaskClient client)
     {
-        await tasks.GetAsync(id, request.HttpContext.RequestAborted);
-        var cancelled = await lifecycle.CancelAsync(id, CancellationToken.None);
-        await TaskWorkflowClient.RaiseCancelAsync(client, id, CancellationToken.None);
+        var cancelled = await lifecycle.CancelAsync(TaskIds.Require(id), client, CancellationToken.None);
         return ApiResults.Ok(new { id, status = cancelled.Status.ToWire(), updated_at = cancelled.UpdatedAt });
     }
 
@@ -96,9 +92,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
         string id,
         [DurableClient] DurableTaskClient client)
     {
-        await tasks.GetAsync(id, request.HttpContext.RequestAborted);
-        var retried = await lifecycle.RetryAsync(id, CancellationToken.None);
-        await TaskWorkflowClient.StartAsync(client, id, CancellationToken.None);
+        var retried = await lifecycle.RetryAsync(TaskIds.Require(id), client, CancellationToken.None);
         return ApiResults.Ok(new { id, status = retried.Status.ToWire(), retry_count = retried.RetryCount, updated_at = retried.UpdatedAt });
     }
 
@@ -109,7 +103,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
         string id)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
-        await tasks.GetAsync(id, cancellationToken);
+        TaskIds.Require(id);
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
         var root = body.RootElement;
         if (root.ValueKind != System.Text.Json.JsonValueKind.Object || !root.TryGetProperty("checkpoint_data", out var checkpoint))
@@ -131,7 +125,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskLog
         [DurableClient] DurableTaskClient client)
     {
         await tasks.DeleteAsync(id, request.HttpContext.RequestAborted);
-        await TaskWorkflowClient.RemoveAsync(client, id, CancellationToken.None);
+        await workflows.RemoveAsync(client, id, CancellationToken.None);
         return ApiResults.Ok(new { success = true, message = "Task deleted successfully" });
     }
 }

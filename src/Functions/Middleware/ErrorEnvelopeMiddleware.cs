@@ -1,7 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
-using TaskScheduler.Core.Api;
 using TaskScheduler.Functions.Http;
 
 namespace TaskScheduler.Functions.Middleware;
@@ -21,13 +20,13 @@ public sealed partial class ErrorEnvelopeMiddleware(ILogger<ErrorEnvelopeMiddlew
         catch (Exception ex)
         {
             var httpContext = context.GetHttpContext() ?? throw new InvalidOperationException("HTTP middleware ran without an HTTP context.", ex);
-            var apiException = ex as ApiException ?? ex.InnerException as ApiException;
-            if (apiException is null)
+            var result = ApiResults.For(ex);
+            if (result is null)
             {
                 LogUnhandled(logger, ex, context.FunctionDefinition.Name);
+                result = ApiResults.InternalError();
             }
 
-            var result = apiException is null ? ApiResults.InternalError() : ApiResults.Error(apiException);
             await result.WriteAsync(httpContext);
         }
     }

@@ -2,23 +2,50 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workflow;
 using TaskScheduler.Functions.Activities;
+using TaskScheduler.Functions.Orchestrations.V1;
 
 namespace TaskScheduler.Functions.Orchestrations;
 
 /// <summary>
-/// One-line Functions wrappers around the class-based orchestrator and activities (the Durable source generator
+/// One-line Functions wrappers around the class-based orchestrators and activities (the Durable source generator
 /// that would write these is not available here). Names come from <c>nameof</c>, so they match the registry.
 /// </summary>
 public static class DurableFunctions
 {
-    [Function(WorkflowNames.TaskOrchestration)]
-    public static Task<string> TaskOrchestration([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        new TaskOrchestration().RunAsync(context, context.GetInput<TaskWorkflowInput>()!);
+    [Function(WorkflowNames.TaskWorkflow)]
+    public static Task<TaskState> TaskWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new TaskWorkflow().RunAsync(context, context.GetInput<TaskRun>()!);
+
+    [Function(nameof(PlanTaskActivity))]
+    public static Task<TaskPlan?> PlanTask([ActivityTrigger] string taskId, FunctionContext context) =>
+        Create<PlanTaskActivity>(context).RunAsync(null!, taskId);
+
+    [Function(nameof(DispatchTaskActivity))]
+    public static Task<DispatchResult> DispatchTask([ActivityTrigger] AttemptRef attempt, FunctionContext context) =>
+        Create<DispatchTaskActivity>(context).RunAsync(null!, attempt);
+
+    [Function(nameof(CheckAttemptActivity))]
+    public static Task<AttemptCheck> CheckAttempt([ActivityTrigger] AttemptRef attempt, FunctionContext context) =>
+        Create<CheckAttemptActivity>(context).RunAsync(null!, attempt);
+
+    [Function(nameof(FailUnrunTaskActivity))]
+    public static Task<TaskChange> FailUnrunTask([ActivityTrigger] FailTaskRequest request, FunctionContext context) =>
+        Create<FailUnrunTaskActivity>(context).RunAsync(null!, request);
+
+    [Function(nameof(NotifyWaitingTasksActivity))]
+    public static Task<int> NotifyWaitingTasks([ActivityTrigger] DependencyFinished finished, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+        Create<NotifyWaitingTasksActivity>(context, client).RunAsync(null!, finished);
+
+    // Version 1, registered until no instance of it runs (see TaskOrchestrationV1).
+    [Function(WorkflowNames.TaskOrchestrationV1)]
+    public static Task<string> TaskOrchestrationV1([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new TaskOrchestrationV1().RunAsync(context, context.GetInput<TaskWorkflowInput>()!);
 
     [Function(nameof(PrepareTaskActivity))]
-    public static Task<TaskPlan?> PrepareTask([ActivityTrigger] string taskId, FunctionContext context) =>
+    public static Task<TaskPlanV1?> PrepareTask([ActivityTrigger] string taskId, FunctionContext context) =>
         Create<PrepareTaskActivity>(context).RunAsync(null!, taskId);
 
     [Function(nameof(DispatchAttemptActivity))]
@@ -34,7 +61,7 @@ public static class DurableFunctions
         Create<FailTaskActivity>(context).RunAsync(null!, request);
 
     [Function(nameof(NotifyDependentsActivity))]
-    public static Task<int> NotifyDependents([ActivityTrigger] DependencyFinished finished, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+    public static Task<int> NotifyDependents([ActivityTrigger] DependencyFinishedV1 finished, [DurableClient] DurableTaskClient client, FunctionContext context) =>
         Create<NotifyDependentsActivity>(context, client).RunAsync(null!, finished);
 
     private static T Create<T>(FunctionContext context, params object[] arguments) =>

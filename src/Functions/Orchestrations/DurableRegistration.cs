@@ -10,15 +10,21 @@ namespace TaskScheduler.Functions.Orchestrations;
 /// </summary>
 public static class DurableRegistration
 {
-    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(TaskOrchestration)];
+    /// <summary>Version 2 first; version 1 stays until no instance of it runs.</summary>
+    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(TaskWorkflow), typeof(V1.TaskOrchestrationV1)];
 
     public static IReadOnlyList<Type> Activities { get; } =
     [
-        typeof(PrepareTaskActivity),
-        typeof(DispatchAttemptActivity),
-        typeof(TimeOutAttemptActivity),
-        typeof(FailTaskActivity),
-        typeof(NotifyDependentsActivity),
+        typeof(PlanTaskActivity),
+        typeof(DispatchTaskActivity),
+        typeof(CheckAttemptActivity),
+        typeof(FailUnrunTaskActivity),
+        typeof(NotifyWaitingTasksActivity),
+        typeof(V1.PrepareTaskActivity),
+        typeof(V1.DispatchAttemptActivity),
+        typeof(V1.TimeOutAttemptActivity),
+        typeof(V1.FailTaskActivity),
+        typeof(V1.NotifyDependentsActivity),
     ];
 
     public static DurableTaskRegistry AddSchedulerTasks(this DurableTaskRegistry registry)

@@ -1,6 +1,7 @@
 using DurableTask.Core;
 using DurableTask.Core.History;
 using DurableTask.Core.Query;
+using Grpc.Core;
 
 namespace TaskScheduler.SelfHost.Durable;
 
@@ -96,7 +97,29 @@ public sealed class SidecarCompatOrchestrationService(IOrchestrationService inne
     public Task CreateTaskOrchestrationAsync(TaskMessage creationMessage, OrchestrationStatus[] dedupeStatuses) =>
         _client.CreateTaskOrchestrationAsync(FixTags(creationMessage), dedupeStatuses);
 
-    public Task SendTaskOrchestrationMessageAsync(TaskMessage message) => _client.SendTaskOrchestrationMessageAsync(FixTags(message));
+    /// <summary>
+    /// Raising an event checks the instance first, as the Functions host does for the Azure Storage backend
+    /// (<c>throwStatusExceptionsOnRaiseEvent</c>, host.json): a missing instance is <c>NotFound</c>, a finished one
+    /// <c>FailedPrecondition</c>, so code that SelfHost runs meets the refusals it will meet in Azure.
+    /// </summary>
+    public async Task SendTaskOrchestrationMessageAsync(TaskMessage message)
+    {
+        if (message.Event is EventRaisedEvent raised)
+        {
+            var state = (await _client.GetOrchestrationStateAsync(message.OrchestrationInstance.InstanceId, allExecutions: false)).FirstOrDefault();
+            if (state is null)
+            {
+                throw new RpcException(new Status(StatusCode.NotFound, $"No orchestration instance {message.OrchestrationInstance.InstanceId} to raise {raised.Name} to."));
+            }
+
+            if (state.OrchestrationStatus is not (OrchestrationStatus.Running or OrchestrationStatus.Pending or OrchestrationStatus.ContinuedAsNew))
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, "The orchestration instance with the provided instance id is not running."));
+            }
+        }
+
+        await _client.SendTaskOrchestrationMessageAsync(FixTags(message));
+    }
 
     public Task SendTaskOrchestrationMessageBatchAsync(params TaskMessage[] messages) =>
         _client.SendTaskOrchestrationMessageBatchAsync(messages.Select(FixTags).ToArray());

@@ -1,30 +1,33 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using TaskScheduler.Core.Workflow;
-using TaskScheduler.Functions.Activities;
 
-namespace TaskScheduler.Functions.Orchestrations;
+namespace TaskScheduler.Functions.Orchestrations.V1;
 
 /// <summary>
-/// One orchestration per task (instance id = task id): the schedule timer, dependency fan-in, dispatch, the
+/// VERSION 1, kept unchanged (but for names) so that instances started before lifecycle v2 replay and finish; no new
+/// task starts it (<see cref="TaskWorkflow"/> is version 2). Its activities are thin adapters over the v2
+/// <see cref="TaskLifecycle"/> that keep version 1's wire shapes (statuses as strings).
+/// <para>One orchestration per task (instance id = task id): the schedule timer, dependency fan-in, dispatch, the
 /// timeout timer, automatic retries with back-off, and cancellation. Task state is read and written only by
 /// activities and the agent protocol; this class decides, deterministically, what comes next.
-/// <para>History is bounded: at most <c>max_retries + 1</c> (≤ 21) attempts of a handful of events each.</para>
+/// History is bounded: at most <c>max_retries + 1</c> (≤ 21) attempts of a handful of events each.</para>
 /// </summary>
-public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, string>
+[DurableTask(WorkflowNames.TaskOrchestrationV1)]
+public sealed class TaskOrchestrationV1 : TaskOrchestrator<TaskWorkflowInput, string>
 {
     public override async Task<string> RunAsync(TaskOrchestrationContext context, TaskWorkflowInput input)
     {
-        var log = context.CreateReplaySafeLogger<TaskOrchestration>();
+        var log = context.CreateReplaySafeLogger<TaskOrchestrationV1>();
         var taskId = input.TaskId;
-        var plan = await context.CallActivityAsync<TaskPlan?>(nameof(PrepareTaskActivity), taskId);
+        var plan = await context.CallActivityAsync<TaskPlanV1?>(nameof(PrepareTaskActivity), taskId);
         if (plan is null)
         {
             return "deleted";
         }
 
         // One waiter per event name for the whole run: an abandoned waiter would swallow the next event.
-        var cancelled = context.WaitForExternalEvent<bool>(WorkflowNames.CancelEvent);
+        var cancelled = context.WaitForExternalEvent<bool>(WorkflowNames.V1CancelEvent);
         var runner = new AttemptRunner(context, taskId, cancelled);
 
         switch (plan.Status)
@@ -55,10 +58,10 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
         }
 
         var waiting = new HashSet<string>(plan.WaitingFor, StringComparer.Ordinal);
-        Task<DependencyFinished>? next = null;
+        Task<DependencyFinishedV1>? next = null;
         while (waiting.Count > 0)
         {
-            next ??= context.WaitForExternalEvent<DependencyFinished>(WorkflowNames.DependencyEvent);
+            next ??= context.WaitForExternalEvent<DependencyFinishedV1>(WorkflowNames.DependencyEvent);
             if (await Task.WhenAny(next, cancelled) == cancelled)
             {
                 return await FinishAsync(context, taskId, "cancelled");
@@ -105,7 +108,7 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
     /// <summary>The end of every run: tell the tasks that wait for this one.</summary>
     internal static async Task<string> FinishAsync(TaskOrchestrationContext context, string taskId, string status)
     {
-        await context.CallActivityAsync<int>(nameof(NotifyDependentsActivity), new DependencyFinished(taskId, status));
+        await context.CallActivityAsync<int>(nameof(NotifyDependentsActivity), new DependencyFinishedV1(taskId, status));
         return status;
     }
 
@@ -118,9 +121,9 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
     /// <summary>Dispatch, wait for the start, then for the end racing the timeout and a cancel; retry with back-off.</summary>
     private sealed class AttemptRunner(TaskOrchestrationContext context, string taskId, Task<bool> cancelled)
     {
-        private Task<AttemptUpdate>? _update;
+        private Task<AttemptUpdateV1>? _update;
 
-        public async Task<string> RunAttemptsAsync(TaskPlan plan, int attempt, bool alreadyStarted = false)
+        public async Task<string> RunAttemptsAsync(TaskPlanV1 plan, int attempt, bool alreadyStarted = false)
         {
             while (true)
             {
@@ -141,7 +144,7 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
 
                 // Retry: exponential back-off with jitter drawn from the replay-safe GUID.
                 var delay = BackOff(plan, attempt, context.NewGuid());
-                context.CreateReplaySafeLogger<TaskOrchestration>().LogInformation(
+                context.CreateReplaySafeLogger<TaskOrchestrationV1>().LogInformation(
                     "Task {TaskId}: attempt {Attempt} failed; retrying in {Delay}", taskId, attempt, delay);
                 using var timerCancel = new CancellationTokenSource();
                 var due = WaitUntilAsync(context, context.CurrentUtcDateTime.Add(delay), timerCancel.Token);
@@ -156,13 +159,13 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
             }
         }
 
-        private async Task<string> WaitForEndAsync(TaskPlan plan, int attempt, bool started)
+        private async Task<string> WaitForEndAsync(TaskPlanV1 plan, int attempt, bool started)
         {
             using var timerCancel = new CancellationTokenSource();
             Task? timeout = started ? StartTimeout() : null;
             while (true)
             {
-                _update ??= context.WaitForExternalEvent<AttemptUpdate>(WorkflowNames.AttemptEvent);
+                _update ??= context.WaitForExternalEvent<AttemptUpdateV1>(WorkflowNames.V1AttemptEvent);
                 var winner = await Task.WhenAny(timeout is null ? [_update, cancelled] : [_update, cancelled, timeout]);
                 if (winner == cancelled)
                 {
@@ -194,7 +197,7 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
             Task StartTimeout() => WaitUntilAsync(context, context.CurrentUtcDateTime.AddSeconds(plan.TimeoutSeconds), timerCancel.Token);
         }
 
-        private static TimeSpan BackOff(TaskPlan plan, int attempt, Guid random)
+        private static TimeSpan BackOff(TaskPlanV1 plan, int attempt, Guid random)
         {
             var exponential = plan.RetryBaseDelaySeconds * Math.Pow(2, Math.Max(0, attempt - 1));
             var jitter = 0.8 + (0.4 * BitConverter.ToUInt16(random.ToByteArray(), 0) / ushort.MaxValue);
@@ -202,3 +205,20 @@ public sealed class TaskOrchestration : TaskOrchestrator<TaskWorkflowInput, stri
         }
     }
 }
+
+/// <summary>Version 1's input: the task id only.</summary>
+public sealed record TaskWorkflowInput(string TaskId);
+
+/// <summary>Version 1's plan, the status as its lower-case name.</summary>
+public sealed record TaskPlanV1(
+    string Status,
+    DateTimeOffset? ScheduledAt,
+    int TimeoutSeconds,
+    int LastAttempt,
+    IReadOnlyList<string> WaitingFor,
+    string? FailedDependency,
+    double RetryBaseDelaySeconds,
+    double RetryMaxDelaySeconds);
+
+/// <summary>Version 1's dependency event (the same JSON as <see cref="DependencyFinished"/>; "deleted" possible).</summary>
+public sealed record DependencyFinishedV1(string TaskId, string Status);
