@@ -7,7 +7,7 @@ cd "$ROOT"
 if [ ! -f src/WorkerAgent/bin/Release/net10.0/TaskScheduler.WorkerAgent.dll ]; then
   dotnet build src/WorkerAgent/TaskScheduler.WorkerAgent.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
 fi
-export Agent__ApiBaseUrl="${Agent__ApiBaseUrl:-${TASKSCHEDULER_URL:-http://127.0.0.1:7071}/api/}"
-export Agent__QueueConnection="${Agent__QueueConnection:-UseDevelopmentStorage=true}"
-if [ -z "${Agent__ApiKey:-}" ] && [ -f "$ROOT/.azurite/agent.key" ]; then export Agent__ApiKey="$(cat "$ROOT/.azurite/agent.key")"; fi
+export Agent__ApiBaseUrl="${Agent__ApiBaseUrl:-$LOCAL_URL/api/}"
+export Agent__QueueConnection="${Agent__QueueConnection:-$LOCAL_STORAGE}"
+if [ -z "${Agent__ApiKey:-}" ] && [ -f "$LOCAL_DATA/agent.key" ]; then export Agent__ApiKey="$(cat "$LOCAL_DATA/agent.key")"; fi
 exec dotnet src/WorkerAgent/bin/Release/net10.0/TaskScheduler.WorkerAgent.dll "$@"

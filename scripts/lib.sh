@@ -12,6 +12,13 @@ azurite_connection() { # blob queue table
   printf 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:%s/devstoreaccount1;QueueEndpoint=http://127.0.0.1:%s/devstoreaccount1;TableEndpoint=http://127.0.0.1:%s/devstoreaccount1;' "$1" "$2" "$3"
 }
 
+# The local system scripts/run.sh starts (and scripts/agent.sh and scripts/token.sh serve): its data folder, Azurite's
+# ports and the API's URL. Each can be moved, so that a second copy (the run.sh tests) runs beside the first.
+LOCAL_DATA="${TASKSCHEDULER_DATA:-$ROOT/.azurite}"
+read -r -a LOCAL_AZURITE_PORTS <<<"${TASKSCHEDULER_AZURITE_PORTS:-10000 10001 10002}"
+LOCAL_URL="${TASKSCHEDULER_URL:-http://127.0.0.1:7071}"
+LOCAL_STORAGE="$(azurite_connection "${LOCAL_AZURITE_PORTS[@]}")"
+
 ensure_azurite() {
   if [ ! -x "$AZURITE_BIN" ]; then
     log "installing Azurite (pinned in tools/azurite/package-lock.json)"
@@ -34,31 +41,56 @@ ensure_chromium() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# What holds a listening TCP port, e.g. "pid 2710 (node)", from ss (or "a process" when ss cannot say); fails when
+# nothing listens there.
+port_holder() {
+  local port=$1 line
+  if command -v ss >/dev/null 2>&1; then
+    line=$(ss -Hltnp "sport = :$port" 2>/dev/null | head -n 1)
+    [ -n "$line" ] || return 1
+    if [[ $line =~ \(\(\"([^\"]*)\",pid=([0-9]+) ]]; then
+      printf 'pid %s (%s)' "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}"
+    else
+      printf 'a process ss does not name'
+    fi
+  else
+    port_open "$port" && printf 'a process'
+  fi
+}
+
 # start_azurite BLOB QUEUE TABLE LOCATION|"" LOGFILE -> sets AZURITE_PID
 # LOCATION empty = in memory. --skipApiVersionCheck: the current SDKs send newer API versions than 3.37 knows.
 start_azurite() {
   local blob=$1 queue=$2 table=$3 location=$4 logfile=$5 mode
+  local holder
   for p in "$blob" "$queue" "$table"; do
-    if port_open "$p"; then log "port $p is already in use (another Azurite?)"; return 1; fi
+    if holder=$(port_holder "$p"); then log "port $p is already in use by $holder (another Azurite?)"; return 1; fi
   done
   if [ -n "$location" ]; then mkdir -p "$location"; mode=(--location "$location"); else mode=(--inMemoryPersistence); fi
-  "$AZURITE_BIN" --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+  # In a session of its own, so a Ctrl-C meant for the script reaches the script only; it stops Azurite by PID, last.
+  setsid "$AZURITE_BIN" --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
     --blobPort "$blob" --queuePort "$queue" --tablePort "$table" \
     "${mode[@]}" --skipApiVersionCheck --loose --silent --disableTelemetry >"$logfile" 2>&1 &
   AZURITE_PID=$!
   for _ in $(seq 1 400); do
-    if ! kill -0 "$AZURITE_PID" 2>/dev/null; then log "Azurite exited:"; cat "$logfile" >&2; return 1; fi
+    if ! kill -0 "$AZURITE_PID" 2>/dev/null; then
+      local code=0; wait "$AZURITE_PID" 2>/dev/null || code=$?
+      log "Azurite exited during start-up (code $code); its log, $logfile:"
+      sed 's/^/    /' "$logfile" >&2; AZURITE_PID=""; return 1
+    fi
     if port_open "$blob" && port_open "$queue" && port_open "$table"; then return 0; fi
     sleep 0.05
   done
   log "Azurite did not open its ports in 20 s"; return 1
 }
 
-# SIGINT stops Azurite in ~2 s (SIGTERM waits for keep-alive sockets); wait for the PID so ports are free again.
+# stop_pid PID [SIGNAL] [SECONDS]: signals PID and waits for it to go (so its ports are free again), then SIGKILLs it
+# and says so. SIGINT stops Azurite in ~2 s (SIGTERM waits for keep-alive sockets).
 stop_pid() {
-  local pid=$1 signal=${2:-INT}
+  local pid=$1 signal=${2:-INT} seconds=${3:-10} i
   [ -n "$pid" ] || return 0
   kill -"$signal" "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+  for ((i = 0; i < seconds * 20; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+  log "pid $pid did not stop within $seconds s of SIG$signal: killed it (SIGKILL)"
   kill -9 "$pid" 2>/dev/null || true
 }

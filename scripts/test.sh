@@ -18,6 +18,7 @@ dotnet build TaskScheduler.sln -c Release --nologo -v quiet -clp:"ErrorsOnly;Sum
 
 AZURITE_PID=""
 trap 'stop_pid "$AZURITE_PID" INT' EXIT
+trap 'exit 130' INT TERM  # Azurite runs in a session of its own (start_azurite): a Ctrl-C reaches it through the EXIT trap
 export TASKSCHEDULER_TEST_STORAGE
 TASKSCHEDULER_TEST_STORAGE="$(azurite_connection "${PORTS[@]}")"
 

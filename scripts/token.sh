@@ -8,8 +8,8 @@ source "$(dirname "$0")/lib.sh"
 SCOPES=${1:-tasks:read} MINUTES=${2:-60} TIER=${3:-} SUBJECT=${4:-${USER:-local}}
 KEY=${Auth__Jwt__SigningKey:-}
 if [ -z "$KEY" ]; then
-  [ -s "$ROOT/.azurite/jwt.key" ] || { echo "no signing key: run scripts/run.sh once, or set Auth__Jwt__SigningKey" >&2; exit 1; }
-  KEY="$(cat "$ROOT/.azurite/jwt.key")"
+  [ -s "$LOCAL_DATA/jwt.key" ] || { echo "no signing key: run scripts/run.sh once, or set Auth__Jwt__SigningKey" >&2; exit 1; }
+  KEY="$(cat "$LOCAL_DATA/jwt.key")"
 fi
 # Node is here anyway (Azurite needs it); its crypto signs the token, nothing is installed.
 node -e '
