@@ -97,8 +97,18 @@ public sealed class CommandProcess : IDisposable
     /// <summary>SIGINT, then SIGTERM, then SIGKILL to the whole group, each after <paramref name="grace"/> if it still runs.</summary>
     public void Stop(TimeSpan grace) => Order($"{CommandSupervisor.StopOrder} {Milliseconds(grace)}");
 
-    /// <summary>SIGKILL to the whole group now.</summary>
-    public void Kill() => Order(CommandSupervisor.KillOrder);
+    /// <summary>
+    /// SIGKILL to the whole group now: told to the supervisor, and sent from here too, so it does not wait for a
+    /// supervisor that is itself frozen (a paused machine resumes all its processes in no particular order).
+    /// </summary>
+    public void Kill()
+    {
+        Order(CommandSupervisor.KillOrder);
+        if (!_process.HasExited && ProcessGroup() is { } group)
+        {
+            NativeMethods.SignalGroup(group, NativeMethods.SigKill);
+        }
+    }
 
     /// <summary>
     /// Waits until no process of the command's group is alive, then a few seconds at most for the pipes (a process
