@@ -113,6 +113,27 @@ public sealed class OneAttemptAtATimeTests(AgentSystem system, ITestOutputHelper
     }
 
     [Fact]
+    public async Task A_black_holed_api_stops_the_command_before_the_scheduler_gives_the_task_to_another_agent()
+    {
+        // Calls hang rather than fail: the lease must not wait behind them.
+        await using var proxy = new TcpProxy(system.Host.Port);
+        system.StartAgent(apiBase: proxy.ApiBase);
+        var id = await system.CreateAsync(new { name = "black hole", command = Writer(seconds: 10), max_retries = 1 });
+        await WaitForLinesAsync(attempt: 1, count: 3);
+        system.StartAgent();
+
+        var holedAt = Now();
+        proxy.BlackHole();
+        var last = await StoppedWritingAsync(attempt: 1);
+        output.WriteLine($"black-holed API: attempt 1 wrote its last line {last - holedAt} ms after (lease 4 s)");
+        Assert.True(last - holedAt < 4000 + 2000, $"attempt 1 wrote {last - holedAt} ms after the black hole");
+
+        var done = await system.WaitForStatusAsync(id, "completed", seconds: 60);
+        Assert.Equal(1, done.GetProperty("retry_count").GetInt32());
+        AssertNoOverlap();
+    }
+
+    [Fact]
     public async Task The_agent_enforces_the_timeout_itself_even_on_a_command_that_ignores_sigint_and_sigterm()
     {
         system.StartAgent();
