@@ -1,4 +1,3 @@
-using Azure.Storage.Queues.Models;
 using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Storage;
 
@@ -22,35 +21,42 @@ public sealed partial class EventOutboxService(SchedulerStorage storage, EventDe
     {
         var outbox = storage.Queue(EventQueues.Outbox);
         var idle = TimeSpan.FromMilliseconds(100);
+        var backOff = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
-            QueueMessage[] messages;
+            // The loop's one boundary: a failure is logged and the loop goes on after a back-off, as the queue
+            // trigger would; a message whose delivery failed reappears after its visibility timeout.
             try
             {
-                messages = (await outbox.ReceiveMessagesAsync(Batch, Visibility, stoppingToken)).Value;
-            }
-            catch (Azure.RequestFailedException ex)
-            {
-                LogQueueError(logger, ex, ex.Status);
-                messages = [];
-            }
+                var messages = (await outbox.ReceiveMessagesAsync(Batch, Visibility, stoppingToken)).Value;
+                if (messages.Length == 0)
+                {
+                    await Task.Delay(idle, stoppingToken);
+                    idle = TimeSpan.FromMilliseconds(Math.Min(2000, idle.TotalMilliseconds * 2));
+                    continue;
+                }
 
-            if (messages.Length == 0)
-            {
-                await Task.Delay(idle, stoppingToken);
-                idle = TimeSpan.FromMilliseconds(Math.Min(2000, idle.TotalMilliseconds * 2));
-                continue;
+                idle = TimeSpan.FromMilliseconds(100);
+                await Task.WhenAll(messages.Select(async message =>
+                {
+                    await delivery.DeliverAsync(message.MessageText, stoppingToken);
+                    await outbox.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+                }));
+                backOff = TimeSpan.FromSeconds(1);
             }
-
-            idle = TimeSpan.FromMilliseconds(100);
-            await Task.WhenAll(messages.Select(async message =>
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                await delivery.DeliverAsync(message.MessageText, stoppingToken);
-                await outbox.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
-            }));
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogLoopFailed(logger, ex, backOff.TotalSeconds);
+                await Task.Delay(backOff, stoppingToken);
+                backOff = TimeSpan.FromSeconds(Math.Min(30, backOff.TotalSeconds * 2));
+            }
         }
     }
 
-    [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "The event outbox could not be read ({Status}); retrying")]
-    private static partial void LogQueueError(ILogger logger, Exception exception, int status);
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Error, Message = "The event outbox loop failed; going on in {Seconds} s")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception, double seconds);
 }

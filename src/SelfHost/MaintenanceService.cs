@@ -25,20 +25,26 @@ public sealed partial class MaintenanceService(
     private async Task RunEveryAsync(string job, TimeSpan interval, Func<CancellationToken, Task<int>> run, CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(interval);
+        var failures = 0;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            // The loop's one boundary: a failed run is logged and the next tick tries again, as a timer trigger would.
+            // The loop's one boundary: a failed run is logged and tried again, as a timer trigger would; after
+            // repeated failures it skips ticks (up to 30 s), so a storage outage is not hammered every second.
             try
             {
                 await run(stoppingToken);
+                failures = 0;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                LogJobFailed(logger, ex, job);
+                failures++;
+                var backOff = TimeSpan.FromSeconds(Math.Min(30, interval.TotalSeconds * Math.Pow(2, Math.Min(failures, 10) - 1)));
+                LogJobFailed(logger, ex, job, backOff.TotalSeconds);
+                await Task.Delay(backOff - interval > TimeSpan.Zero ? backOff - interval : TimeSpan.Zero, stoppingToken);
             }
         }
     }
 
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "Periodic job {Job} failed; it runs again at the next tick")]
-    private static partial void LogJobFailed(ILogger logger, Exception exception, string job);
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "Periodic job {Job} failed; it runs again in {Seconds} s")]
+    private static partial void LogJobFailed(ILogger logger, Exception exception, string job, double seconds);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Telemetry;
 using TaskScheduler.Core.Workers;
@@ -7,9 +8,15 @@ namespace TaskScheduler.WorkerAgent;
 
 /// <summary>
 /// The agent: registers, heart-beats, and while a slot is free takes the next dispatch message of the highest
-/// band, claims it and runs it. Idle polling backs off with jitter and resets on work. An agent that cannot reach
-/// the API for longer than its lease stops its commands itself. On SIGTERM it stops taking work, lets running
-/// commands finish up to the drain timeout, then stops them and reports.
+/// band, claims it and runs it. Idle polling backs off with jitter and resets on work.
+/// <para>
+/// The lease (<see cref="AgentLease"/>) runs from when the last answered heartbeat was sent. It is watched on its
+/// own timer, apart from the heartbeat (which may hang on a black-holed connection), and every command's supervisor
+/// holds a copy, so a command stops when the lease ends even if this process is frozen, hung or dead. Every loop
+/// logs and backs off on any error rather than die: an agent that stopped looping would orphan its commands.
+/// On SIGTERM it stops taking work, lets running commands finish up to the drain timeout, then stops them and
+/// reports; heartbeats go on until the last command's process group is gone.
+/// </para>
 /// </summary>
 public sealed partial class AgentService(
     SchedulerApiClient api,
@@ -18,34 +25,32 @@ public sealed partial class AgentService(
     ILoggerFactory loggerFactory,
     ILogger<AgentService> logger) : BackgroundService
 {
+    private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<RunningAttempt, (AttemptRun Run, Task Task)> _running = new();
     private readonly SemaphoreSlim _slots = new(options.Value.Slots, options.Value.Slots);
+    private readonly SemaphoreSlim _beatNow = new(0, 1);
     private readonly ResourceSampler _resources = new(options.Value.WorkDirectory);
     private string _workerId = options.Value.WorkerId ?? $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(64, Environment.MachineName.Length + 9)];
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(options.Value.HeartbeatIntervalSeconds);
-    private TimeSpan _lease = TimeSpan.FromSeconds(options.Value.HeartbeatIntervalSeconds * 3);
-    private DateTimeOffset _lastContact = DateTimeOffset.UtcNow;
+    private readonly AgentLease _lease = new(TimeSpan.Zero, Stopwatch.GetTimestamp());
 
     public string WorkerId => _workerId;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await RegisterAsync(stoppingToken);
-        using var heartbeatStop = new CancellationTokenSource();
-        var heartbeats = HeartbeatLoopAsync(heartbeatStop.Token);
-        try
-        {
-            await DispatchLoopAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-
+        using var background = new CancellationTokenSource();
+        var heartbeats = HeartbeatLoopAsync(background.Token);
+        var leaseWatch = LeaseWatchLoopAsync(background.Token);
+        await DispatchLoopAsync(stoppingToken);
         await DrainAsync();
-        await heartbeatStop.CancelAsync();
-        await heartbeats;
+        await background.CancelAsync();
+        await Task.WhenAll(heartbeats, leaseWatch);
     }
 
+    /// <summary>Until the scheduler answers; the lease starts from when the answered request was sent.</summary>
     private async Task RegisterAsync(CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromSeconds(1);
@@ -53,52 +58,77 @@ public sealed partial class AgentService(
         {
             try
             {
-                var (id, heartbeat, lease) = await api.RegisterAsync(_workerId, stoppingToken);
-                (_workerId, _heartbeatInterval, _lease, _lastContact) = (id, TimeSpan.FromSeconds(heartbeat), TimeSpan.FromSeconds(lease), DateTimeOffset.UtcNow);
-                LogRegistered(logger, _workerId, options.Value.Slots, heartbeat, lease);
+                var sentAt = Stopwatch.GetTimestamp();
+                var (id, heartbeat, leaseSeconds) = await api.RegisterAsync(_workerId, stoppingToken);
+                (_workerId, _heartbeatInterval) = (id, TimeSpan.FromSeconds(heartbeat));
+                RenewLease(sentAt, TimeSpan.FromSeconds(leaseSeconds));
+                LogRegistered(logger, _workerId, options.Value.Slots, heartbeat, leaseSeconds);
                 return;
             }
             catch (SchedulerUnreachableException)
             {
-                await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
+                // Logged once per outage by the client.
             }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // The loop's one boundary: an unexpected answer is logged and tried again, like an outage.
+                LogLoopFailed(logger, ex, "registration", delay.TotalSeconds);
+            }
+
+            await Task.Delay(Jitter(delay), stoppingToken);
+            delay = TimeSpan.FromSeconds(Math.Min(MaxBackOff.TotalSeconds, delay.TotalSeconds * 2));
         }
     }
 
     private async Task DispatchLoopAsync(CancellationToken stoppingToken)
     {
         var idle = TimeSpan.FromMilliseconds(options.Value.MinPollMilliseconds);
+        var backOff = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
-            await _slots.WaitAsync(stoppingToken);
             var started = false;
             try
             {
-                if (DateTimeOffset.UtcNow - _lastContact > _lease)
+                await _slots.WaitAsync(stoppingToken);
+                try
                 {
-                    // Out of contact: taking work we could not report would only be run twice.
-                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-                    continue;
-                }
+                    if (_lease.HasEnded)
+                    {
+                        // Out of contact: taking work we could not report would only be run twice.
+                        await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                        continue;
+                    }
 
-                var received = await ReceiveAsync(stoppingToken);
-                if (received is null)
+                    var received = await ReceiveAsync(stoppingToken);
+                    if (received is null)
+                    {
+                        await Task.Delay(Jitter(idle), stoppingToken);
+                        idle = TimeSpan.FromMilliseconds(Math.Min(options.Value.MaxPollMilliseconds, idle.TotalMilliseconds * 2));
+                        continue;
+                    }
+
+                    idle = TimeSpan.FromMilliseconds(options.Value.MinPollMilliseconds);
+                    started = await ClaimAndStartAsync(received);
+                    backOff = TimeSpan.FromSeconds(1);
+                }
+                finally
                 {
-                    await Task.Delay(Jitter(idle), stoppingToken);
-                    idle = TimeSpan.FromMilliseconds(Math.Min(options.Value.MaxPollMilliseconds, idle.TotalMilliseconds * 2));
-                    continue;
+                    if (!started)
+                    {
+                        _slots.Release();
+                    }
                 }
-
-                idle = TimeSpan.FromMilliseconds(options.Value.MinPollMilliseconds);
-                started = await ClaimAndStartAsync(received);
             }
-            finally
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                if (!started)
-                {
-                    _slots.Release();
-                }
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The loop's one boundary: log, back off, go on. A message left unacknowledged reappears.
+                LogLoopFailed(logger, ex, "dispatch", backOff.TotalSeconds);
+                await Task.Delay(Jitter(backOff), CancellationToken.None);
+                backOff = TimeSpan.FromSeconds(Math.Min(MaxBackOff.TotalSeconds, backOff.TotalSeconds * 2));
             }
         }
     }
@@ -127,6 +157,15 @@ public sealed partial class AgentService(
             return false;
         }
 
+        // The scheduler answers a repeated claim of the same attempt by the same worker as a success (a retried
+        // request), so a duplicate message would start a second copy: the agent is the one that knows.
+        if (_running.ContainsKey(new RunningAttempt(dispatch.TaskId, dispatch.Attempt)))
+        {
+            LogDuplicate(logger, dispatch.TaskId, dispatch.Attempt);
+            await queues.DeleteAsync(received, CancellationToken.None);
+            return false;
+        }
+
         // The attempt's span joins the task's trace (started by the request that created it).
         using var span = SchedulerTelemetry.StartLinked("claim attempt", dispatch.TraceParent, System.Diagnostics.ActivityKind.Consumer);
         span?.SetTag("task.id", dispatch.TaskId).SetTag("task.attempt", dispatch.Attempt);
@@ -137,7 +176,6 @@ public sealed partial class AgentService(
         try
         {
             (answer, claimed) = await api.ClaimAsync(dispatch.TaskId, dispatch.Attempt, _workerId, CancellationToken.None);
-            _lastContact = DateTimeOffset.UtcNow;
         }
         catch (SchedulerUnreachableException)
         {
@@ -145,58 +183,97 @@ public sealed partial class AgentService(
             return false;
         }
 
-        await queues.DeleteAsync(received, CancellationToken.None);
         if (answer != ApiAnswer.Accepted || claimed is null)
         {
             LogNotClaimed(logger, dispatch.TaskId, dispatch.Attempt, answer);
+            await queues.DeleteAsync(received, CancellationToken.None);
             return false;
         }
 
-        var run = new AttemptRun(claimed, _workerId, api, options, loggerFactory.CreateLogger<AttemptRun>(), span?.Id ?? dispatch.TraceParent);
-        var task = Task.Run(async () =>
+        var run = new AttemptRun(claimed, _workerId, api, _lease, options, loggerFactory.CreateLogger<AttemptRun>(), span?.Id ?? dispatch.TraceParent);
+        var entry = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _running[run.Id] = (run, entry.Task.Unwrap());
+        entry.SetResult(Task.Run(() => RunToEndAsync(run), CancellationToken.None));
+
+        // Acknowledged after the start, so a storage error here cannot lose an accepted claim: the message
+        // reappears later and is then a duplicate (deleted above) or a stale attempt (refused by the scheduler).
+        try
         {
-            try
-            {
-                await run.RunAsync();
-            }
-            catch (Exception ex)
-            {
-                // The attempt's one boundary: the scheduler ends an attempt the agent could not finish.
-                LogRunFailed(logger, ex, claimed.TaskId, claimed.Attempt);
-            }
-            finally
-            {
-                _running.TryRemove(run.Id, out _);
-                _slots.Release();
-            }
-        }, CancellationToken.None);
-        _running[run.Id] = (run, task);
+            await queues.DeleteAsync(received, CancellationToken.None);
+        }
+        catch (Azure.RequestFailedException ex)
+        {
+            LogQueueError(logger, ex.Status, ex.ErrorCode);
+        }
+
         return true;
     }
 
+    private async Task RunToEndAsync(AttemptRun run)
+    {
+        try
+        {
+            await run.RunAsync();
+        }
+        catch (Exception ex)
+        {
+            // The attempt's one boundary: the scheduler ends an attempt the agent could not finish.
+            LogRunFailed(logger, ex, run.Id.TaskId, run.Id.Attempt);
+        }
+        finally
+        {
+            // Reported as running until here, when no process of it is left.
+            _running.TryRemove(run.Id, out _);
+            _slots.Release();
+            if (run.StopReason != StopReason.None)
+            {
+                // The scheduler may be waiting for this attempt to be gone before it starts the next one.
+                BeatSoon();
+            }
+        }
+    }
+
+    /// <summary>Heart-beats every interval (sooner when asked); a reply renews the lease from when it was sent.</summary>
     private async Task HeartbeatLoopAsync(CancellationToken stop)
     {
-        var nextBeat = DateTimeOffset.UtcNow;
+        var backOff = TimeSpan.FromSeconds(1);
+        var register = false;
         while (!stop.IsCancellationRequested)
         {
-            if (DateTimeOffset.UtcNow >= nextBeat)
+            var wait = _heartbeatInterval;
+            try
             {
-                nextBeat = DateTimeOffset.UtcNow + _heartbeatInterval;
-                await BeatAsync(stop);
-            }
-
-            if (DateTimeOffset.UtcNow - _lastContact > _lease && !_running.IsEmpty)
-            {
-                LogLeaseExpired(logger, _lease.TotalSeconds, _running.Count);
-                foreach (var (run, _) in _running.Values)
+                if (register)
                 {
-                    run.RequestStop(StopReason.LeaseExpired);
+                    await RegisterAsync(stop);
+                    register = false;
                 }
+
+                await BeatAsync(stop);
+                backOff = TimeSpan.FromSeconds(1);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (WorkerNotRegisteredException)
+            {
+                // Its row was removed (by hand, or storage was reset): the running attempts are reported right after.
+                LogReregistering(logger, _workerId);
+                register = true;
+                wait = TimeSpan.Zero;
+            }
+            catch (Exception ex)
+            {
+                // The loop's one boundary: log, back off, go on (the lease watch decides what an outage means).
+                LogLoopFailed(logger, ex, "heartbeat", backOff.TotalSeconds);
+                wait = Jitter(backOff);
+                backOff = TimeSpan.FromSeconds(Math.Min(MaxBackOff.TotalSeconds, backOff.TotalSeconds * 2));
             }
 
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(500), stop);
+                await _beatNow.WaitAsync(wait, stop);
             }
             catch (OperationCanceledException)
             {
@@ -207,24 +284,95 @@ public sealed partial class AgentService(
 
     private async Task BeatAsync(CancellationToken stop)
     {
+        // A reply slower than twice the interval is not waited for: the next beat may get through.
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        call.CancelAfter(TimeSpan.FromSeconds(Math.Max(2, 2 * _heartbeatInterval.TotalSeconds)));
+        var sentAt = Stopwatch.GetTimestamp();
+        HeartbeatReply reply;
         try
         {
-            var kill = await api.HeartbeatAsync(_workerId, _running.Keys.ToList(), _resources.Sample(), stop);
-            _lastContact = DateTimeOffset.UtcNow;
-            foreach (var attempt in kill)
-            {
-                if (_running.TryGetValue(attempt, out var entry))
-                {
-                    entry.Run.RequestStop(StopReason.Scheduler);
-                }
-            }
+            reply = await api.HeartbeatAsync(_workerId, _running.Keys.ToList(), _resources.Sample(), call.Token);
         }
         catch (SchedulerUnreachableException)
         {
-            // Logged once per outage by the client; the lease check above decides what to do.
+            // Logged once per outage by the client; the lease watch decides what to do.
+            return;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
         {
+            LogHeartbeatSlow(logger, (Stopwatch.GetElapsedTime(sentAt)).TotalSeconds);
+            return;
+        }
+
+        _heartbeatInterval = TimeSpan.FromSeconds(reply.HeartbeatIntervalSeconds);
+        RenewLease(sentAt, TimeSpan.FromSeconds(reply.LeaseSeconds));
+        foreach (var attempt in reply.Kill)
+        {
+            if (_running.TryGetValue(attempt, out var entry))
+            {
+                entry.Run.RequestStop(StopReason.Scheduler);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Renews the lease and hands it to every supervisor. A lease that had already ended (the agent was frozen,
+    /// or the reply came too late) stops the commands first: the scheduler may have given them to another agent.
+    /// </summary>
+    private void RenewLease(long sentAt, TimeSpan duration)
+    {
+        if (!_lease.Renew(sentAt, duration) && !_running.IsEmpty)
+        {
+            StopAllForLostLease();
+        }
+
+        var left = _lease.Left;
+        foreach (var (run, _) in _running.Values)
+        {
+            if (run.StopReason != StopReason.LeaseExpired)
+            {
+                run.RenewLease(left);
+            }
+        }
+    }
+
+    /// <summary>Checks the lease on its own timer: nothing else the agent does can delay it.</summary>
+    private async Task LeaseWatchLoopAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(LeaseCheckInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                if (_lease.HasEnded && _running.Values.Any(r => r.Run.StopReason != StopReason.LeaseExpired))
+                {
+                    StopAllForLostLease();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void StopAllForLostLease()
+    {
+        LogLeaseExpired(logger, _lease.Duration.TotalSeconds, _running.Count);
+        foreach (var (run, _) in _running.Values)
+        {
+            run.RequestStop(StopReason.LeaseExpired);
+        }
+    }
+
+    private void BeatSoon()
+    {
+        try
+        {
+            _beatNow.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A beat is already due: one is enough.
         }
     }
 
@@ -262,7 +410,7 @@ public sealed partial class AgentService(
     [LoggerMessage(EventId = 4204, Level = LogLevel.Error, Message = "Task {TaskId} attempt {Attempt} could not be run")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string taskId, int attempt);
 
-    [LoggerMessage(EventId = 4205, Level = LogLevel.Warning, Message = "No contact with the scheduler for over {Lease} s: stopping {Count} commands")]
+    [LoggerMessage(EventId = 4205, Level = LogLevel.Warning, Message = "The lease ({Lease} s) ended without a heartbeat answered: killing {Count} commands")]
     private static partial void LogLeaseExpired(ILogger logger, double lease, int count);
 
     [LoggerMessage(EventId = 4206, Level = LogLevel.Information, Message = "Shutting down: waiting up to {Seconds} s for {Count} running commands")]
@@ -270,4 +418,16 @@ public sealed partial class AgentService(
 
     [LoggerMessage(EventId = 4207, Level = LogLevel.Warning, Message = "Queue storage error {Status} {Code}; retrying")]
     private static partial void LogQueueError(ILogger logger, int status, string? code);
+
+    [LoggerMessage(EventId = 4208, Level = LogLevel.Warning, Message = "Task {TaskId} attempt {Attempt} already runs here: duplicate dispatch message deleted")]
+    private static partial void LogDuplicate(ILogger logger, string taskId, int attempt);
+
+    [LoggerMessage(EventId = 4209, Level = LogLevel.Error, Message = "The {Loop} loop failed; going on in {Seconds} s")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception, string loop, double seconds);
+
+    [LoggerMessage(EventId = 4210, Level = LogLevel.Warning, Message = "The scheduler no longer knows worker {WorkerId} (heartbeat answered 404): registering again")]
+    private static partial void LogReregistering(ILogger logger, string workerId);
+
+    [LoggerMessage(EventId = 4211, Level = LogLevel.Warning, Message = "A heartbeat got no answer within {Seconds:0.0} s; sending the next")]
+    private static partial void LogHeartbeatSlow(ILogger logger, double seconds);
 }

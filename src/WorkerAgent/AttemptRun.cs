@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Telemetry;
 using TaskScheduler.Core.Workers;
+using TaskScheduler.Core.Workflow;
 
 namespace TaskScheduler.WorkerAgent;
 
@@ -17,6 +18,9 @@ public enum StopReason
     /// <summary>The heartbeat reply named the attempt (cancelled, timed out, declared lost): no report is owed.</summary>
     Scheduler,
 
+    /// <summary>The attempt ran past its <c>timeout_seconds</c> on the agent's own clock.</summary>
+    TimedOut,
+
     /// <summary>The API was unreachable for longer than the lease: another agent may get the task.</summary>
     LeaseExpired,
 
@@ -25,13 +29,15 @@ public enum StopReason
 }
 
 /// <summary>
-/// One attempt on this agent: runs the command, ships its output in batches, sends checkpoints written to the
-/// checkpoint file, stops it when told, and reports the outcome.
+/// One attempt on this agent: runs the command under its supervisor (held to the agent's lease), ships its output
+/// in batches, sends checkpoints written to the checkpoint file, stops it on its own timeout or when told, and
+/// reports the outcome once no process of the command is left.
 /// </summary>
 public sealed partial class AttemptRun(
     ClaimedAttempt attempt,
     string workerId,
     SchedulerApiClient api,
+    AgentLease lease,
     IOptions<AgentOptions> options,
     ILogger logger,
     string? traceParent)
@@ -42,18 +48,28 @@ public sealed partial class AttemptRun(
     private static readonly string[] InheritedVariables = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER", "LOGNAME", "SHELL", "TMPDIR"];
 
     private readonly TaskCompletionSource _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private StopReason _stopReason;
+    private int _stopReason;
+    private volatile CommandProcess? _process;
 
     public RunningAttempt Id { get; } = new(attempt.TaskId, attempt.Attempt);
 
+    /// <summary>Why the command was stopped, if it was; the first reason wins.</summary>
+    public StopReason StopReason => (StopReason)Volatile.Read(ref _stopReason);
+
+    /// <summary>Safe from any thread. A lost lease kills at once (there is no time left for a grace period: the
+    /// scheduler may give the task to another agent); any other reason stops gracefully from the run's loop.</summary>
     public void RequestStop(StopReason reason)
     {
-        if (_stopReason == StopReason.None)
+        Interlocked.CompareExchange(ref _stopReason, (int)reason, (int)StopReason.None);
+        _stop.TrySetResult();
+        if (reason == StopReason.LeaseExpired)
         {
-            _stopReason = reason;
-            _stop.TrySetResult();
+            _process?.Kill();
         }
     }
+
+    /// <summary>Passes a renewed lease on to the supervisor, which kills the command by itself when it runs out.</summary>
+    public void RenewLease(TimeSpan left) => _process?.RenewLease(left);
 
     public async Task RunAsync()
     {
@@ -71,19 +87,57 @@ public sealed partial class AttemptRun(
         var output = Channel.CreateBounded<OutputLine>(new BoundedChannelOptions(ChannelCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
         var shipping = ShipAsync(output.Reader);
         var checkpoints = new CheckpointWatcher(checkpointFile, lastCheckpoint);
-        using var process = CommandProcess.Start(attempt.Command, directory, Environment(checkpointFile), output.Writer);
-        LogStarted(logger, attempt.TaskId, attempt.Attempt, process.ProcessGroup);
+        var processGroupFile = Path.Combine(options.Value.WorkDirectory, workerId, $"{attempt.TaskId}-{attempt.Attempt}.pgid");
+        using var process = CommandProcess.Start(attempt.Command, directory, Environment(checkpointFile), output.Writer, processGroupFile, lease.Left);
+        _process = process;
+        LogStarted(logger, attempt.TaskId, attempt.Attempt, process.SupervisorId);
+        if (lease.HasEnded)
+        {
+            RequestStop(StopReason.LeaseExpired);
+        }
 
         var exited = process.WaitForExitAsync(CancellationToken.None);
+        var timeout = Task.Delay(TimeSpan.FromSeconds(attempt.TimeoutSeconds));
+        var stopSent = false;
         while (!exited.IsCompleted)
         {
-            await Task.WhenAny(exited, PauseAsync());
-            await SendCheckpointAsync(checkpoints);
-            if (_stop.Task.IsCompleted && !process.HasExited)
+            // The loop's one boundary: whatever goes wrong here, the command stays watched until its group is gone.
+            try
             {
-                output.Writer.TryWrite(new OutputLine(DateTimeOffset.UtcNow, LogLevels.Warn, $"Stopping the command ({_stopReason}): SIGINT, SIGTERM, then SIGKILL to its process group."));
-                await process.StopAsync(TimeSpan.FromSeconds(options.Value.StopGraceSeconds));
-                LogStopped(logger, attempt.TaskId, attempt.Attempt, _stopReason);
+                // Once the stop is under way only the exit (or the next checkpoint read) is worth waking for.
+                await (stopSent
+                    ? Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(1)))
+                    : Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(1)), _stop.Task, timeout));
+                if (timeout.IsCompleted)
+                {
+                    RequestStop(StopReason.TimedOut);
+                }
+
+                if (_stop.Task.IsCompleted && !stopSent)
+                {
+                    stopSent = true;
+                    var reason = StopReason;
+                    output.Writer.TryWrite(new OutputLine(DateTimeOffset.UtcNow, LogLevels.Warn, reason == StopReason.LeaseExpired
+                        ? "Killing the command's process group (SIGKILL): the agent's lease with the scheduler ran out."
+                        : $"Stopping the command ({reason}): SIGINT, SIGTERM, then SIGKILL to its process group."));
+                    if (reason == StopReason.LeaseExpired)
+                    {
+                        process.Kill();
+                    }
+                    else
+                    {
+                        process.Stop(TimeSpan.FromSeconds(options.Value.StopGraceSeconds));
+                    }
+
+                    LogStopped(logger, attempt.TaskId, attempt.Attempt, reason);
+                }
+
+                await SendCheckpointAsync(checkpoints);
+            }
+            catch (Exception ex)
+            {
+                LogWatchFailed(logger, ex, attempt.TaskId, attempt.Attempt);
+                await Task.Delay(TimeSpan.FromSeconds(1));
             }
         }
 
@@ -99,9 +153,6 @@ public sealed partial class AttemptRun(
         await ReportAsync(exitCode, process);
         TryDelete(directory);
     }
-
-    /// <summary>A second between checkpoint reads, cut short by a stop request.</summary>
-    private Task<Task> PauseAsync() => Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1)), _stop.Task);
 
     private Dictionary<string, string> Environment(string? checkpointFile)
     {
@@ -121,15 +172,17 @@ public sealed partial class AttemptRun(
 
     private async Task ReportAsync(int exitCode, CommandProcess process)
     {
-        if (_stopReason == StopReason.Scheduler)
+        var stopReason = StopReason;
+        if (stopReason == StopReason.Scheduler)
         {
             return;
         }
 
         var result = process.StdoutTail();
         var stderr = process.StderrTail();
-        var error = _stopReason switch
+        var error = stopReason switch
         {
+            StopReason.TimedOut => AttemptOutcome.TimedOut(attempt.TimeoutSeconds).Error!,
             StopReason.LeaseExpired => "The agent lost contact with the scheduler for longer than its lease and stopped the command.",
             StopReason.Shutdown => "The agent shut down before the command finished.",
             _ => $"Exited with code {exitCode}." + (stderr.Length == 0 ? string.Empty : " stderr: " + stderr[^Math.Min(stderr.Length, 2048)..]),
@@ -139,13 +192,13 @@ public sealed partial class AttemptRun(
         {
             try
             {
-                var answer = exitCode == 0 && _stopReason == StopReason.None
+                var answer = exitCode == 0 && stopReason == StopReason.None
                     ? await api.CompleteAsync(attempt, workerId, result, exitCode, CancellationToken.None)
                     : await api.FailAsync(attempt, workerId, error, result, exitCode, CancellationToken.None);
                 LogReported(logger, attempt.TaskId, attempt.Attempt, exitCode, answer);
                 return;
             }
-            catch (SchedulerUnreachableException) when (attemptNumber < 5 && _stopReason != StopReason.LeaseExpired)
+            catch (SchedulerUnreachableException) when (attemptNumber < 5 && stopReason != StopReason.LeaseExpired)
             {
                 await Task.Delay(TimeSpan.FromSeconds(attemptNumber * 2));
             }
@@ -185,7 +238,17 @@ public sealed partial class AttemptRun(
 
             if (batch.Count > 0)
             {
-                await SendBatchAsync(batch);
+                // The shipping loop's one boundary: a batch that cannot be sent is dropped, never the loop.
+                try
+                {
+                    await SendBatchAsync(batch);
+                }
+                catch (Exception ex)
+                {
+                    LogShippingFailed(logger, ex, batch.Count, attempt.TaskId);
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                }
+
                 batch.Clear();
             }
         }
@@ -236,8 +299,8 @@ public sealed partial class AttemptRun(
         }
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Task {TaskId} attempt {Attempt} started (process group {ProcessGroup})")]
-    private static partial void LogStarted(ILogger logger, string taskId, int attempt, int processGroup);
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Task {TaskId} attempt {Attempt} started (supervisor {Supervisor})")]
+    private static partial void LogStarted(ILogger logger, string taskId, int attempt, int supervisor);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Task {TaskId} attempt {Attempt} stopped: {Reason}")]
     private static partial void LogStopped(ILogger logger, string taskId, int attempt, StopReason reason);
@@ -253,6 +316,12 @@ public sealed partial class AttemptRun(
 
     [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "Could not send a checkpoint of task {TaskId}; it is sent again when the file is next read")]
     private static partial void LogCheckpointLost(ILogger logger, Exception exception, string taskId);
+
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Error, Message = "Watching task {TaskId} attempt {Attempt} failed; still watching")]
+    private static partial void LogWatchFailed(ILogger logger, Exception exception, string taskId, int attempt);
+
+    [LoggerMessage(EventId = 4108, Level = LogLevel.Error, Message = "Dropped {Count} log lines of task {TaskId}: shipping failed")]
+    private static partial void LogShippingFailed(ILogger logger, Exception exception, int count, string taskId);
 
     /// <summary>Notices a new checkpoint in the file: a JSON object written by the command.</summary>
     private sealed class CheckpointWatcher(string? path, string initial)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using TaskScheduler.Core.Logs;
@@ -9,9 +10,11 @@ namespace TaskScheduler.WorkerAgent;
 public sealed record OutputLine(DateTimeOffset Timestamp, string Level, string Text);
 
 /// <summary>
-/// One command: <c>/bin/sh -c</c> in a new session (so its process group is its own and every child can be
-/// signalled at once), stdin closed, stdout and stderr drained on their own tasks into a bounded channel, and the
-/// tails kept for the result. The exit code is data, never an exception.
+/// One command, run by a <see cref="CommandSupervisor"/> (this binary in <c>supervise</c> mode) that holds it to the
+/// agent's lease: the supervisor's stdin is the lease pipe (orders from here; its end of file kills the group),
+/// stdout and stderr are drained on their own tasks into a bounded channel, and the tails kept for the result. The
+/// exit code is data, never an exception. The supervisor exits only when the command's whole process group is
+/// gone; <see cref="WaitForExitAsync"/> makes sure of that even if the supervisor was killed first.
 /// </summary>
 public sealed class CommandProcess : IDisposable
 {
@@ -22,31 +25,37 @@ public sealed class CommandProcess : IDisposable
 
     private readonly Process _process;
     private readonly ChannelWriter<OutputLine> _sink;
+    private readonly string _processGroupFile;
+    private readonly StreamWriter _orders;
     private readonly StringBuilder _stdoutTail = new();
     private readonly StringBuilder _stderrTail = new();
     private readonly Task _drained;
     private long _dropped;
 
-    private CommandProcess(Process process, ChannelWriter<OutputLine> sink)
+    private CommandProcess(Process process, ChannelWriter<OutputLine> sink, string processGroupFile)
     {
         _process = process;
         _sink = sink;
+        _processGroupFile = processGroupFile;
+        _orders = process.StandardInput;
+        _orders.AutoFlush = true;
         _drained = Task.WhenAll(
             DrainAsync(process.StandardOutput, LogLevels.Info, _stdoutTail),
             DrainAsync(process.StandardError, LogLevels.Error, _stderrTail));
     }
 
-    /// <summary>The process group: the shell is a session leader, so its pid is the group's id.</summary>
-    public int ProcessGroup => _process.Id;
+    /// <summary>The supervisor's pid (the command's process group is written to the process-group file).</summary>
+    public int SupervisorId => _process.Id;
 
     /// <summary>Lines lost because the shipping channel was full (the command is never slowed by logging).</summary>
     public long DroppedLines => Interlocked.Read(ref _dropped);
 
-    public static CommandProcess Start(string command, string workingDirectory, IReadOnlyDictionary<string, string> environment, ChannelWriter<OutputLine> sink)
+    /// <param name="processGroupFile">Where the supervisor writes the command's process group (outside its working directory, which the command may empty).</param>
+    /// <param name="lease">How long from now the command may run unless the lease is renewed.</param>
+    public static CommandProcess Start(string command, string workingDirectory, IReadOnlyDictionary<string, string> environment, ChannelWriter<OutputLine> sink, string processGroupFile, TimeSpan lease)
     {
-        var start = new ProcessStartInfo("setsid")
+        var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("The agent does not know its own executable."))
         {
-            ArgumentList = { "/bin/sh", "-c", command },
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -54,22 +63,71 @@ public sealed class CommandProcess : IDisposable
             UseShellExecute = false,
         };
 
-        // Only what a command needs; the agent's own settings (keys, connection strings) never reach it.
+        // Started as `dotnet TaskScheduler.WorkerAgent.dll`, or as the published executable.
+        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(CommandProcess).Assembly.Location);
+        }
+
+        foreach (var argument in new[] { CommandSupervisor.Mode, processGroupFile, Milliseconds(lease), command })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Only what a command needs; the agent's own settings (keys, connection strings) never reach it. The runtime's
+        // settings (DOTNET_*) are for the supervisor, which removes them before starting the shell.
         start.Environment.Clear();
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("setsid /bin/sh did not start");
-        process.StandardInput.Close();
-        return new CommandProcess(process, sink);
+        foreach (var (key, value) in RuntimeVariables())
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("the command's supervisor did not start");
+        return new CommandProcess(process, sink, processGroupFile);
     }
 
-    /// <summary>Waits for the exit, then a few seconds at most for the pipes (a background child may hold them).</summary>
+    /// <summary>The lease now ends <paramref name="left"/> from now (the supervisor ignores it if it already ended).</summary>
+    public void RenewLease(TimeSpan left) => Order($"{CommandSupervisor.LeaseOrder} {Milliseconds(left)}");
+
+    /// <summary>SIGINT, then SIGTERM, then SIGKILL to the whole group, each after <paramref name="grace"/> if it still runs.</summary>
+    public void Stop(TimeSpan grace) => Order($"{CommandSupervisor.StopOrder} {Milliseconds(grace)}");
+
+    /// <summary>
+    /// SIGKILL to the whole group now: told to the supervisor, and sent from here too, so it does not wait for a
+    /// supervisor that is itself frozen (a paused machine resumes all its processes in no particular order).
+    /// </summary>
+    public void Kill()
+    {
+        Order(CommandSupervisor.KillOrder);
+        if (!_process.HasExited && ProcessGroup() is { } group)
+        {
+            NativeMethods.SignalGroup(group, NativeMethods.SigKill);
+        }
+    }
+
+    /// <summary>
+    /// Waits until no process of the command's group is alive, then a few seconds at most for the pipes (a process
+    /// that left the group, e.g. with setsid, may hold them). If the supervisor died first, the group is killed here.
+    /// </summary>
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
     {
         await _process.WaitForExitAsync(cancellationToken);
+        if (ProcessGroup() is { } group)
+        {
+            var pause = TimeSpan.FromMilliseconds(10);
+            while (NativeMethods.GroupIsAlive(group))
+            {
+                NativeMethods.SignalGroup(group, NativeMethods.SigKill);
+                await Task.Delay(pause, cancellationToken);
+                pause = TimeSpan.FromMilliseconds(Math.Min(500, pause.TotalMilliseconds * 2));
+            }
+        }
+
         await Task.WhenAny(_drained, Task.Delay(TimeSpan.FromSeconds(3), cancellationToken));
         return _process.ExitCode;
     }
@@ -92,31 +150,61 @@ public sealed class CommandProcess : IDisposable
         }
     }
 
-    /// <summary>SIGINT, then SIGTERM, then SIGKILL to the whole group, each after <paramref name="grace"/> if it still runs.</summary>
-    public async Task StopAsync(TimeSpan grace)
+    /// <summary>Closing the lease pipe: a supervisor still running kills the group at once.</summary>
+    public void Dispose()
     {
-        foreach (var signal in new[] { NativeMethods.SigInt, NativeMethods.SigTerm, NativeMethods.SigKill })
+        lock (_orders)
         {
-            if (!NativeMethods.SignalGroup(ProcessGroup, signal) && _process.HasExited)
-            {
-                return;
-            }
-
-            using var wait = new CancellationTokenSource(grace);
             try
             {
-                await _process.WaitForExitAsync(wait.Token);
-                // The shell is gone; make sure nothing it started lingers in the group.
-                NativeMethods.SignalGroup(ProcessGroup, NativeMethods.SigKill);
-                return;
+                _orders.Dispose();
             }
-            catch (OperationCanceledException)
+            catch (IOException)
             {
+                // The supervisor is gone already (EPIPE on the last flush): there is nobody left to tell.
             }
+        }
+
+        _process.Dispose();
+        File.Delete(_processGroupFile);
+    }
+
+    private static string Milliseconds(TimeSpan span) => Math.Max(0, (long)span.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>What the supervisor needs to start like the agent did (e.g. <c>DOTNET_ROOT</c> for a runtime off the PATH).</summary>
+    private static IEnumerable<(string Key, string Value)> RuntimeVariables() =>
+        Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(name => name.StartsWith("DOTNET_", StringComparison.Ordinal))
+            .Select(name => (name, Environment.GetEnvironmentVariable(name) ?? string.Empty));
+
+    private int? ProcessGroup()
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(_processGroupFile), NumberStyles.None, CultureInfo.InvariantCulture, out var group) ? group : null;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // The supervisor died before it started the shell: there is no group.
+            return null;
         }
     }
 
-    public void Dispose() => _process.Dispose();
+    private void Order(string line)
+    {
+        lock (_orders)
+        {
+            try
+            {
+                _orders.WriteLine(line);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                // The supervisor has exited (EPIPE) or this object is disposed: the group is gone or going, and
+                // WaitForExitAsync is what confirms it.
+            }
+        }
+    }
 
     private async Task DrainAsync(StreamReader reader, string level, StringBuilder tail)
     {

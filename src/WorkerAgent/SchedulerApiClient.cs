@@ -50,13 +50,20 @@ public sealed partial class SchedulerApiClient(HttpClient http, IOptions<AgentOp
         return (body.RootElement.GetProperty("data").GetProperty("id").GetString()!, meta.GetProperty("heartbeat_interval_seconds").GetInt32(), meta.GetProperty("lease_seconds").GetInt32());
     }
 
-    /// <summary>Reports what runs and how loaded the machine is; returns the attempts to stop.</summary>
-    public async Task<IReadOnlyList<RunningAttempt>> HeartbeatAsync(string workerId, IReadOnlyList<RunningAttempt> running, WorkerResources resources, CancellationToken cancellationToken)
+    /// <summary>Reports what runs and how loaded the machine is; the reply names the attempts to stop.</summary>
+    /// <exception cref="WorkerNotRegisteredException">404: the worker row is gone (register again).</exception>
+    public async Task<HeartbeatReply> HeartbeatAsync(string workerId, IReadOnlyList<RunningAttempt> running, WorkerResources resources, CancellationToken cancellationToken)
     {
         using var reply = await SendAsync(HttpMethod.Post, $"workers/{workerId}/heartbeat", new { current_tasks = running, resources }, cancellationToken);
+        if (reply.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new WorkerNotRegisteredException(workerId);
+        }
+
         await EnsureSuccessAsync(reply);
         using var body = await JsonDocument.ParseAsync(await reply.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-        return body.RootElement.GetProperty("data").GetProperty("kill").Deserialize<List<RunningAttempt>>(Json) ?? [];
+        return body.RootElement.GetProperty("data").Deserialize<HeartbeatReply>(Json)
+            ?? throw new SchedulerUnreachableException("The heartbeat reply had no data.", null);
     }
 
     public async Task<(ApiAnswer Answer, ClaimedAttempt? Attempt)> ClaimAsync(string taskId, int attempt, string workerId, CancellationToken cancellationToken)
@@ -197,3 +204,6 @@ public sealed partial class SchedulerApiClient(HttpClient http, IOptions<AgentOp
 
 /// <summary>The API could not be reached, or answered with a server error, after the resilience handler's retries.</summary>
 public sealed class SchedulerUnreachableException(string message, Exception? inner) : Exception(message, inner);
+
+/// <summary>The scheduler answered a heartbeat with 404: it has no row for this worker (any more).</summary>
+public sealed class WorkerNotRegisteredException(string workerId) : Exception($"Worker '{workerId}' is not registered.");

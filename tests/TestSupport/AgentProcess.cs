@@ -24,6 +24,9 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The agent's pid, e.g. to freeze it with SIGSTOP.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Everything kept of what the agent printed (the last 20,000 lines).</summary>
     public IReadOnlyList<string> Output => _output.ToArray();
 

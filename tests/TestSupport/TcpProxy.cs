@@ -12,6 +12,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _targetPort;
     private readonly CancellationTokenSource _cut = new();
+    private readonly CancellationTokenSource _blackHole = new();
     private readonly List<TcpClient> _connections = [];
     private readonly Task _accepting;
 
@@ -58,11 +59,18 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// From now on nothing passes, but nothing closes either: connections are accepted and held, bytes are read by
+    /// nobody, as with a network that drops packets. A client sees its calls hang, not fail.
+    /// </summary>
+    public void BlackHole() => _blackHole.Cancel();
+
     public async ValueTask DisposeAsync()
     {
         Cut();
         await _accepting;
         _cut.Dispose();
+        _blackHole.Dispose();
     }
 
     private async Task AcceptAsync()
@@ -94,10 +102,21 @@ public sealed class TcpProxy : IAsyncDisposable
 
         try
         {
-            await outbound.ConnectAsync(IPAddress.Loopback, _targetPort, _cut.Token);
-            using var a = inbound.GetStream();
-            using var b = outbound.GetStream();
-            await Task.WhenAny(a.CopyToAsync(b, _cut.Token), b.CopyToAsync(a, _cut.Token));
+            using var forwarding = CancellationTokenSource.CreateLinkedTokenSource(_cut.Token, _blackHole.Token);
+            if (!_blackHole.IsCancellationRequested)
+            {
+                await outbound.ConnectAsync(IPAddress.Loopback, _targetPort, forwarding.Token);
+                // The streams are the clients' (disposed with them below), so a black hole leaves them open.
+                var a = inbound.GetStream();
+                var b = outbound.GetStream();
+                await Task.WhenAny(a.CopyToAsync(b, forwarding.Token), b.CopyToAsync(a, forwarding.Token));
+            }
+
+            if (_blackHole.IsCancellationRequested)
+            {
+                // Black-holed: keep the connection open, unanswered, until the proxy is cut or disposed.
+                await Task.Delay(Timeout.Infinite, _cut.Token);
+            }
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
