@@ -5,22 +5,24 @@ using TaskScheduler.Core.Workflow;
 namespace TaskScheduler.SelfHost;
 
 /// <summary>
-/// SelfHost's counterpart of the Functions app's timer triggers (<c>SweepLostWorkers</c>, <c>ReconcileTasks</c>):
+/// SelfHost's counterpart of the Functions app's timer triggers (<c>SweepLostWorkers</c>, <c>ReconcileTasks</c>, <c>PurgeHistory</c>):
 /// the same Core services on the intervals of <see cref="WorkflowOptions"/>.
 /// </summary>
 public sealed partial class MaintenanceService(
     WorkerMonitor workerMonitor,
     TaskReconciler reconciler,
+    HistoryPurger purger,
     DurableTaskClient client,
     IOptions<WorkflowOptions> options,
     ILogger<MaintenanceService> logger) : BackgroundService
 {
     /// <summary>The Functions app's timer triggers this service stands in for (checked against functions.metadata).</summary>
-    public static IReadOnlyList<string> TimerFunctions { get; } = ["SweepLostWorkers", "ReconcileTasks"];
+    public static IReadOnlyList<string> TimerFunctions { get; } = ["SweepLostWorkers", "ReconcileTasks", "PurgeHistory"];
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
         RunEveryAsync(TimerFunctions[0], TimeSpan.FromSeconds(options.Value.WorkerSweepIntervalSeconds), ct => workerMonitor.SweepAsync(client, ct), stoppingToken),
-        RunEveryAsync(TimerFunctions[1], TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds), ct => reconciler.SweepAsync(client, ct), stoppingToken));
+        RunEveryAsync(TimerFunctions[1], TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds), ct => reconciler.SweepAsync(client, ct), stoppingToken),
+        RunEveryAsync(TimerFunctions[2], TimeSpan.FromSeconds(options.Value.PurgeIntervalSeconds), ct => purger.PurgeAsync(client, ct), stoppingToken));
 
     private async Task RunEveryAsync(string job, TimeSpan interval, Func<CancellationToken, Task<int>> run, CancellationToken stoppingToken)
     {

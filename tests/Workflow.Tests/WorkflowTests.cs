@@ -241,6 +241,11 @@ public class WorkflowTests(WorkflowFixture fixture) : IClassFixture<WorkflowFixt
         Assert.Equal(2, checkpoint.Body.GetProperty("data").GetProperty("checkpoint_data").GetProperty("step").GetInt32());
 
         Assert.Equal(HttpStatusCode.OK, (await agent.CompleteAsync(id, attempt, "done")).Status);
+
+        // The same report again (its reply was lost) is answered with the state it led to; a different one is refused.
+        var repeated = await agent.CompleteAsync(id, attempt, "done");
+        Assert.Equal(HttpStatusCode.OK, repeated.Status);
+        Assert.Equal("completed", repeated.Body.GetProperty("data").GetProperty("status").GetString());
         (await agent.CompleteAsync(id, attempt, "again")).AssertError(HttpStatusCode.Conflict, "conflict");
         (await Api.PostJsonAsync($"tasks/{id}/checkpoint", new { checkpoint_data = new { step = 3 } })).AssertError(HttpStatusCode.Conflict, "conflict");
         var done = await Api.WaitForStatusAsync(id, "completed");

@@ -53,6 +53,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<TaskLifecycle>();
         services.AddSingleton<WorkerMonitor>();
         services.AddSingleton<TaskReconciler>();
+        services.AddSingleton<HistoryPurger>();
         services.AddOptions<EventOptions>()
             .BindConfiguration(EventOptions.SectionName)
             .ValidateDataAnnotations()

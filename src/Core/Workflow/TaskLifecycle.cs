@@ -483,7 +483,12 @@ public sealed class TaskLifecycle(
         var stored = await tasks.UpdateAsync(attempt.TaskId, task =>
         {
             ranOn = null;
-            repeated = task.Status != TaskState.Running && task.Attempt == attempt.Attempt && workerId is not null && task.WorkerId == workerId;
+            // The same report again (its first reply was lost) finds the state it led to; any other end (a cancel,
+            // a time-out) makes a late report a conflict.
+            repeated = task.Attempt == attempt.Attempt && workerId is not null && task.WorkerId == workerId
+                && (outcome.Succeeded
+                    ? task.Status == TaskState.Completed && task.Result == outcome.Result
+                    : task.Status is TaskState.Pending or TaskState.Failed && task.Error == outcome.Error && task.Result == outcome.Result);
             if (repeated)
             {
                 return task;

@@ -8,7 +8,7 @@ namespace TaskScheduler.Functions.Timers;
 /// The periodic jobs. SelfHost runs the same Core services from hosted services on the intervals in
 /// <see cref="WorkflowOptions"/>; exceptions propagate so the host logs and counts the failed run.
 /// </summary>
-public sealed class MaintenanceTimers(WorkerMonitor workerMonitor, TaskReconciler reconciler)
+public sealed class MaintenanceTimers(WorkerMonitor workerMonitor, TaskReconciler reconciler, HistoryPurger purger)
 {
     /// <summary>Workers silent for 30 s go offline and their running attempts are retried or failed.</summary>
     [Function("SweepLostWorkers")]
@@ -19,4 +19,9 @@ public sealed class MaintenanceTimers(WorkerMonitor workerMonitor, TaskReconcile
     [Function("ReconcileTasks")]
     public Task ReconcileAsync([TimerTrigger("0 * * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
         reconciler.SweepAsync(client, CancellationToken.None);
+
+    /// <summary>Finished orchestrations' history is purged after its retention (Scheduler__HistoryRetentionSeconds).</summary>
+    [Function("PurgeHistory")]
+    public Task PurgeHistoryAsync([TimerTrigger("30 * * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        purger.PurgeAsync(client, CancellationToken.None);
 }
