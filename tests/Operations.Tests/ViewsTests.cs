@@ -39,6 +39,18 @@ public sealed class ViewsTests
         await one.HeartbeatAsync();
         await two.HeartbeatAsync();
 
+        // The finished-task counters are written in batches (Scheduler__CountersFlushSeconds): wait for this run's.
+        await Poll.UntilAsync(
+            async () => (await api.GetJsonAsync("system/metrics?period=hour")).Body.GetProperty("data").GetProperty("task_completion_rate")[23].GetProperty("value").GetDouble(),
+            completed => completed == 3,
+            TimeSpan.FromSeconds(20),
+            "the metrics to count 3 completed tasks");
+        await Poll.UntilAsync(
+            async () => (await api.GetJsonAsync($"workers/{one.WorkerId}")).Body.GetProperty("data").GetProperty("tasks_failed").GetInt32(),
+            failed => failed == 1,
+            TimeSpan.FromSeconds(20),
+            "the worker's counters");
+
         // Metrics: the current hour holds 3 completed and 2 failed.
         var (status, metrics) = await api.GetJsonAsync("system/metrics?period=hour");
         Assert.Equal(HttpStatusCode.OK, status);

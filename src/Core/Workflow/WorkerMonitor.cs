@@ -67,8 +67,11 @@ public sealed partial class WorkerMonitor(
                     worker = known[task.WorkerId] = await workers.GetAsync(task.WorkerId, cancellationToken);
                 }
 
-                var outcome = worker is null || worker.Status == WorkerStatus.Offline
+                // A worker with no row (deleted, or not yet re-registered) is judged like a silent one: lost only
+                // once the attempt is older than the offline threshold, so an agent that registers again keeps it.
+                var outcome = (worker is null && (task.StartedAt ?? task.UpdatedAt) < cutoff) || worker?.Status == WorkerStatus.Offline
                     ? AttemptOutcome.WorkerLost(task.WorkerId ?? "unknown")
+                    : worker is null ? null
                     : Abandoned(task, worker) ? AttemptOutcome.Abandoned(worker.PartitionKey) : null;
                 if (outcome is null)
                 {
