@@ -79,7 +79,10 @@ public class CrashRecoveryTests(WorkflowFixture fixture) : IClassFixture<Workflo
         await fixture.Host.StartAsync();
         await agent.HeartbeatAsync((hung, hungAttempt));
 
-        var parentAttempt = await agent.ClaimNextAsync(parent);
+        // After a kill -9 the restarted engine first waits out its predecessor's partition lease: on a loaded
+        // machine the first dispatch can take longer than the usual 30 s deadline.
+        var parentAttempt = await agent.ReceiveAsync(parent, TimeSpan.FromSeconds(90));
+        Assert.Equal(HttpStatusCode.OK, (await agent.ClaimAsync(parent, parentAttempt)).Status);
         Assert.Equal("pending", (await api.GetTaskAsync(child)).Status());
         Assert.Equal(HttpStatusCode.OK, (await agent.CompleteAsync(parent, parentAttempt)).Status);
         var childAttempt = await agent.ClaimNextAsync(child);
