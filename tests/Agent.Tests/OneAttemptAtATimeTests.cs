@@ -190,6 +190,24 @@ public sealed class OneAttemptAtATimeTests(AgentSystem system, ITestOutputHelper
         Assert.Equal(agent.WorkerId, done.GetProperty("worker_id").GetString());
     }
 
+    [Fact]
+    public async Task Cancel_then_an_immediate_retry_starts_the_retry_only_after_the_first_command_stopped()
+    {
+        system.StartAgent();
+        // Attempt 1 ignores SIGINT and SIGTERM, so stopping it takes the agent's whole grace and then SIGKILL.
+        var id = await system.CreateAsync(new { name = "cancel+retry", command = "trap '' INT TERM; " + Writer(seconds: 4), max_retries = 0 });
+        await WaitForLinesAsync(attempt: 1, count: 3);
+
+        Assert.Equal(HttpStatusCode.OK, (await system.Api.PostJsonAsync($"tasks/{id}/cancel", null)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await system.Api.PostJsonAsync($"tasks/{id}/retry", null)).Status);
+        var retryStarted = await WaitForLinesAsync(attempt: 2, count: 1);
+        await system.WaitForStatusAsync(id, "completed", seconds: 60);
+
+        var firstEnded = Lines(1).Max();
+        output.WriteLine($"cancel + retry: attempt 1's last line {retryStarted - firstEnded} ms before attempt 2's first");
+        Assert.True(firstEnded < retryStarted, $"attempt 2 started {firstEnded - retryStarted} ms before attempt 1 stopped");
+    }
+
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     private List<long> Lines(int attempt) =>

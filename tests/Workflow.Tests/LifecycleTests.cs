@@ -138,6 +138,25 @@ public sealed class LifecycleTests(WorkflowFixture fixture) : IClassFixture<Work
     }
 
     [Fact]
+    public async Task A_cancelled_dependent_does_not_strand_the_other_dependents()
+    {
+        var agent = await AgentAsync();
+        var parent = await Api.CreateIdAsync(new { name = "parent", command = "true" });
+        var cancelled = await Api.CreateIdAsync(new { name = "cancelled child", command = "true", dependencies = new[] { parent } });
+        var waiting = await Api.CreateIdAsync(new { name = "other child", command = "true", dependencies = new[] { parent } });
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostJsonAsync($"tasks/{cancelled}/cancel", null)).Status);
+        await WaitForOrchestrationAsync(cancelled, OrchestrationRuntimeStatus.Completed);
+
+        // Telling the finished orchestration is refused (FailedPrecondition) and expected; the other child still hears.
+        var attempt = await agent.ClaimNextAsync(parent);
+        Assert.Equal(HttpStatusCode.OK, (await agent.CompleteAsync(parent, attempt)).Status);
+        var next = await agent.ClaimNextAsync(waiting);
+        Assert.Equal(HttpStatusCode.OK, (await agent.CompleteAsync(waiting, next)).Status);
+        await WaitForOrchestrationAsync(parent, OrchestrationRuntimeStatus.Completed);
+        Assert.Equal("cancelled", (await Api.GetTaskAsync(cancelled)).Status());
+    }
+
+    [Fact]
     public async Task An_end_committed_without_its_raise_is_repaired_and_the_dependent_runs()
     {
         var agent = await AgentAsync();

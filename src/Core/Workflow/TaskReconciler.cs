@@ -78,6 +78,12 @@ public sealed partial class TaskReconciler(
 
             LogRestarting(logger, task.Id, task.Status.ToWire(), instance?.RuntimeStatus.ToString() ?? "missing");
             await workflows.RestartAsync(client, task, cancellationToken);
+            if (task.Status == TaskState.Queued)
+            {
+                // The start may have been lost together with the queue message (a crash inside the create).
+                await lifecycle.RemindAsync(task, client, cancellationToken);
+            }
+
             return true;
         }
 

@@ -44,6 +44,12 @@ public sealed partial class DurableSidecarHost(
             LeaseInterval = TimeSpan.FromSeconds(options.Value.PartitionLeaseSeconds),
             LeaseRenewInterval = TimeSpan.FromSeconds(Math.Max(1, options.Value.PartitionLeaseSeconds / 3)),
             LeaseAcquireInterval = TimeSpan.FromSeconds(2),
+
+            // A work item a killed process held stays invisible for this long (the engine renews the lock of one
+            // that runs longer). The provider's 5 minutes would stall a task whose activity was in flight at a
+            // kill -9 for five minutes; our activities are single storage calls.
+            WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
+            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
             LoggerFactory = loggerFactory,
         };
         var engine = new AzureStorageOrchestrationService(settings);

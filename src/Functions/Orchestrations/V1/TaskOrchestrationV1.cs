@@ -44,7 +44,7 @@ public sealed class TaskOrchestrationV1 : TaskOrchestrator<TaskWorkflowInput, st
         if (plan.ScheduledAt is { } at && at.UtcDateTime > context.CurrentUtcDateTime)
         {
             using var timerCancel = new CancellationTokenSource();
-            var due = WaitUntilAsync(context, at.UtcDateTime, timerCancel.Token);
+            var due = TaskWorkflow.WaitUntilAsync(context, at.UtcDateTime, timerCancel.Token);
             if (await Task.WhenAny(due, cancelled) == cancelled)
             {
                 timerCancel.Cancel();
@@ -84,25 +84,6 @@ public sealed class TaskOrchestrationV1 : TaskOrchestrator<TaskWorkflowInput, st
         }
 
         return await runner.RunAttemptsAsync(plan, plan.LastAttempt + 1);
-    }
-
-    /// <summary>
-    /// A durable timer that never fires before <paramref name="fireAt"/>. The Azure Storage provider delays timer
-    /// messages by whole seconds of queue visibility, so a timer can fire up to a second early; then it is re-armed.
-    /// </summary>
-    internal static async Task WaitUntilAsync(TaskOrchestrationContext context, DateTime fireAt, CancellationToken cancellationToken)
-    {
-        var target = fireAt;
-        while (true)
-        {
-            await context.CreateTimer(target, cancellationToken);
-            if (context.CurrentUtcDateTime >= fireAt)
-            {
-                return;
-            }
-
-            target = fireAt.AddSeconds(1);
-        }
     }
 
     /// <summary>The end of every run: tell the tasks that wait for this one.</summary>
@@ -147,7 +128,7 @@ public sealed class TaskOrchestrationV1 : TaskOrchestrator<TaskWorkflowInput, st
                 context.CreateReplaySafeLogger<TaskOrchestrationV1>().LogInformation(
                     "Task {TaskId}: attempt {Attempt} failed; retrying in {Delay}", taskId, attempt, delay);
                 using var timerCancel = new CancellationTokenSource();
-                var due = WaitUntilAsync(context, context.CurrentUtcDateTime.Add(delay), timerCancel.Token);
+                var due = TaskWorkflow.WaitUntilAsync(context, context.CurrentUtcDateTime.Add(delay), timerCancel.Token);
                 if (await Task.WhenAny(due, cancelled) == cancelled)
                 {
                     timerCancel.Cancel();
@@ -194,7 +175,7 @@ public sealed class TaskOrchestrationV1 : TaskOrchestrator<TaskWorkflowInput, st
                 timeout ??= StartTimeout();
             }
 
-            Task StartTimeout() => WaitUntilAsync(context, context.CurrentUtcDateTime.AddSeconds(plan.TimeoutSeconds), timerCancel.Token);
+            Task StartTimeout() => TaskWorkflow.WaitUntilAsync(context, context.CurrentUtcDateTime.AddSeconds(plan.TimeoutSeconds), timerCancel.Token);
         }
 
         private static TimeSpan BackOff(TaskPlanV1 plan, int attempt, Guid random)
