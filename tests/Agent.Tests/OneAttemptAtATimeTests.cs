@@ -191,6 +191,20 @@ public sealed class OneAttemptAtATimeTests(AgentSystem system, ITestOutputHelper
     }
 
     [Fact]
+    public async Task A_command_that_ignores_sigint_and_sigterm_times_out_and_its_retry_starts_only_after_it_stopped()
+    {
+        system.StartAgent();
+        var id = await system.CreateAsync(new { name = "stubborn", command = "trap '' INT TERM; " + Writer(seconds: 20), timeout_seconds = 2, max_retries = 1 });
+        var retryStarted = await WaitForLinesAsync(attempt: 2, count: 1);
+        var failed = await system.WaitForStatusAsync(id, "failed", seconds: 60);
+        Assert.Contains("Timed out", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        var firstEnded = Lines(1).Max();
+        output.WriteLine($"timeout + retry: attempt 1's last line {retryStarted - firstEnded} ms before attempt 2's first");
+        Assert.True(firstEnded < retryStarted, $"attempt 2 started {firstEnded - retryStarted} ms before attempt 1 stopped");
+    }
+
+    [Fact]
     public async Task Cancel_then_an_immediate_retry_starts_the_retry_only_after_the_first_command_stopped()
     {
         system.StartAgent();
