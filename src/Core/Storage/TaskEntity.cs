@@ -54,6 +54,8 @@ public sealed class TaskEntity : ITableEntity
     /// <summary>Absent on rows written before lifecycle v2: those tasks are driven by version 1.</summary>
     public int? WorkflowVersion { get; set; }
 
+    public bool EndReportedByWorker { get; set; }
+
     /// <summary>The scheduler's own log lines, UTF-8 JSON (binary: up to 64 KiB, see <see cref="Checkpoint"/>).</summary>
     public byte[]? SchedulerLog { get; set; }
 
@@ -85,6 +87,7 @@ public sealed class TaskEntity : ITableEntity
         RetriesLeft = task.RetriesLeft,
         TraceParent = task.TraceParent,
         WorkflowVersion = task.WorkflowVersion,
+        EndReportedByWorker = task.EndReportedByWorker,
         SchedulerLog = task.SchedulerLog.Count == 0 ? null : JsonSerializer.SerializeToUtf8Bytes(task.SchedulerLog, LogJson),
     };
 
@@ -115,6 +118,7 @@ public sealed class TaskEntity : ITableEntity
         RetriesLeft = RetriesLeft,
         TraceParent = TraceParent,
         WorkflowVersion = WorkflowVersion ?? TaskWorkflowVersions.V1,
+        EndReportedByWorker = EndReportedByWorker,
         SchedulerLog = SchedulerLog is null ? [] : JsonSerializer.Deserialize<LogEntry[]>(SchedulerLog, LogJson) ?? [],
     };
 

@@ -44,6 +44,12 @@ public sealed record TaskItem
     /// Which orchestration drives the task: 1 for tasks created before lifecycle v2 (rows without the column),
     /// 2 since. Events are raised in the shape that orchestration waits for.
     /// </summary>
+    /// <summary>
+    /// True when the current attempt's end was reported by its own agent (its command has exited); false when the
+    /// scheduler ended it (a cancel, a time-out), so the command may still be stopping on its worker.
+    /// </summary>
+    public bool EndReportedByWorker { get; init; }
+
     public int WorkflowVersion { get; init; } = TaskWorkflowVersions.Current;
 
     /// <summary>

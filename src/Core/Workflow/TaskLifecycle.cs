@@ -372,7 +372,7 @@ public sealed class TaskLifecycle(
             }
 
             var now = Now;
-            return Log(task with { Status = TaskState.Cancelled, Error = "Cancelled by request.", CompletedAt = now, UpdatedAt = now }, LogLevels.Warn, "Cancelled by request.");
+            return Log(task with { Status = TaskState.Cancelled, Error = "Cancelled by request.", CompletedAt = now, UpdatedAt = now, EndReportedByWorker = false }, LogLevels.Warn, "Cancelled by request.");
         }, cancellationToken) ?? throw new TaskNotFoundException(taskId);
 
         var task = stored.Task;
@@ -502,6 +502,7 @@ public sealed class TaskLifecycle(
 
             ranOn = task.WorkerId;
             var now = Now;
+            task = task with { EndReportedByWorker = workerId is not null };
             if (outcome.Succeeded)
             {
                 return Log(task with { Status = TaskState.Completed, Result = outcome.Result, Error = null, CompletedAt = now, UpdatedAt = now }, LogLevels.Info, $"Attempt {attempt.Attempt} completed.");
@@ -558,16 +559,18 @@ public sealed class TaskLifecycle(
     /// </summary>
     private async Task<bool> PreviousAttemptMayRunAsync(TaskItem task, CancellationToken cancellationToken)
     {
-        if (task.WorkerId is null || task.Attempt == 0)
+        if (task.WorkerId is null || task.Attempt == 0 || task.EndReportedByWorker)
         {
             return false;
         }
 
+        // Until a heartbeat received after the attempt's end leaves it out, the worker may still run it (a claim
+        // made after the worker's last heartbeat is not in its list yet).
         var worker = await workers.GetAsync(task.WorkerId, cancellationToken);
         return worker is not null
             && worker.Status != WorkerStatus.Offline
             && worker.LastHeartbeat > clock.GetUtcNow().AddSeconds(-options.Value.WorkerOfflineAfterSeconds)
-            && WorkerResource.CurrentTaskIdsOf(worker).Contains(task.Id);
+            && (worker.LastHeartbeat <= task.UpdatedAt || WorkerResource.CurrentTaskIdsOf(worker).Contains(task.Id));
     }
 
     private TaskItem Queue(TaskItem task, int attempt) =>
