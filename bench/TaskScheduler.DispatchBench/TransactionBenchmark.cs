@@ -36,7 +36,12 @@ public sealed record RunningResult(string Label, RunningCost Running, CountWindo
 /// </summary>
 public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<TransactionBenchmark> logger)
 {
-    private const int WarmupTasks = 3;
+    /// <summary>
+    /// Enough tasks to touch (nearly) every counter shard of the index partitions a no-op task passes through
+    /// (16 shards each, picked at random): a long-running process knows their ETags, so the count is of that state,
+    /// not of a process's first minute.
+    /// </summary>
+    private const int WarmupTasks = 60;
     private static readonly TimeSpan TaskTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Trailing = TimeSpan.FromSeconds(2);
 
@@ -58,10 +63,8 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
         CountWindow agentIdle, sequential, concurrent;
         try
         {
-            for (var i = 0; i < WarmupTasks; i++)
-            {
-                await RunOneAsync(api, observer, $"warmup-{i}", cancellationToken);
-            }
+            await RunOneAsync(api, observer, "warmup", cancellationToken);
+            await RunBurstAsync(api, observer, WarmupTasks, "warmup", cancellationToken);
 
             await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
             logger.LogInformation("SelfHost with an idle fake agent for {Idle} s", options.IdleSeconds);
@@ -80,7 +83,7 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
 
             await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
             logger.LogInformation("{Tasks} no-op tasks at once", options.TransactionTasks);
-            concurrent = await proxy.MeasureAsync("all at once", () => RunBurstAsync(api, observer, cancellationToken), cancellationToken);
+            concurrent = await proxy.MeasureAsync("all at once", () => RunBurstAsync(api, observer, options.TransactionTasks, "burst", cancellationToken), cancellationToken);
 
         }
         finally
@@ -154,21 +157,21 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
             : throw new TimeoutException($"The orchestration of {id} did not complete within {TaskTimeout.TotalSeconds} s.");
     }
 
-    private async Task RunBurstAsync(SchedulerApi api, StoreObserver observer, CancellationToken cancellationToken)
+    private async Task RunBurstAsync(SchedulerApi api, StoreObserver observer, int tasks, string name, CancellationToken cancellationToken)
     {
         var before = await observer.CountCompletedOrchestrationsAsync(cancellationToken);
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, options.Submitters).Select(async _ =>
         {
             int index;
-            while ((index = Interlocked.Increment(ref next)) < options.TransactionTasks)
+            while ((index = Interlocked.Increment(ref next)) < tasks)
             {
-                await api.CreateTaskAsync($"burst-{index}", "true", 5, cancellationToken);
+                await api.CreateTaskAsync($"{name}-{index}", "true", 5, cancellationToken);
             }
         }));
-        if (await observer.WaitForCompletedOrchestrationsAsync(before + options.TransactionTasks, TimeSpan.FromSeconds(options.MaxSeconds), cancellationToken) is null)
+        if (await observer.WaitForCompletedOrchestrationsAsync(before + tasks, TimeSpan.FromSeconds(options.MaxSeconds), cancellationToken) is null)
         {
-            throw new TimeoutException($"{options.TransactionTasks} orchestrations did not complete within {options.MaxSeconds} s.");
+            throw new TimeoutException($"{tasks} orchestrations did not complete within {options.MaxSeconds} s.");
         }
 
         await Task.Delay(Trailing, cancellationToken);

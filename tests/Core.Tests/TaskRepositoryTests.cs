@@ -243,6 +243,183 @@ public class TaskRepositoryTests
     }
 
     /// <summary>Cancels <paramref name="source"/> as soon as a matching request has its response.</summary>
+    [Fact]
+    public async Task A_crash_after_the_row_write_leaves_the_task_listed_under_its_new_status_only()
+    {
+        // The process dies between the task row's write and the index rows of the status it left.
+        var prefix = TestStorage.NewPrefix();
+        var crash = new CrashPolicy();
+        var repository = await NewRepositoryAsync(prefix, CrashingOptions(crash));
+        var task = NewTask(1, tags: ["x"]);
+        await repository.InsertAsync(task, CancellationToken.None);
+
+        crash.Arm(prefix, afterRowWrite: true);
+        await Assert.ThrowsAsync<CrashException>(() => repository.UpdateAsync(task.Id, t => t with { Status = TaskState.Queued }, CancellationToken.None));
+
+        var restarted = await NewRepositoryAsync(prefix);
+        Assert.Equal(TaskState.Queued, (await restarted.GetAsync(task.Id, CancellationToken.None))!.Task.Status);
+        Assert.Equal(task.Id, Assert.Single((await restarted.ListAsync(Query(TaskState.Queued), CancellationToken.None)).Items).Id);
+        Assert.Equal(task.Id, Assert.Single((await restarted.ListAsync(Query(TaskState.Queued, "x"), CancellationToken.None)).Items).Id);
+        Assert.Empty((await restarted.ListAsync(Query(TaskState.Pending), CancellationToken.None)).Items);
+        Assert.Equal(task.Id, Assert.Single((await restarted.ListAsync(Query(), CancellationToken.None)).Items).Id);
+        var (running, _) = await restarted.ScanAsync(TaskState.Queued, TaskSortField.UpdatedAt, null, 100, CancellationToken.None);
+        Assert.Equal(task.Id, Assert.Single(running).Id);
+
+        // The next move starts from the row as it is and leaves a clean index.
+        await restarted.UpdateAsync(task.Id, t => t with { Status = TaskState.Running }, CancellationToken.None);
+        Assert.Equal(task.Id, Assert.Single((await restarted.ListAsync(Query(TaskState.Running), CancellationToken.None)).Items).Id);
+        Assert.Empty((await restarted.ListAsync(Query(TaskState.Queued), CancellationToken.None)).Items);
+    }
+
+    [Fact]
+    public async Task A_crash_before_the_row_write_leaves_the_task_listed_under_its_old_status_only()
+    {
+        // The process dies after the index rows of the status it enters, before the task row says so.
+        var prefix = TestStorage.NewPrefix();
+        var crash = new CrashPolicy();
+        var repository = await NewRepositoryAsync(prefix, CrashingOptions(crash));
+        var task = NewTask(1);
+        await repository.InsertAsync(task, CancellationToken.None);
+
+        crash.Arm(prefix, afterRowWrite: false);
+        await Assert.ThrowsAsync<CrashException>(() => repository.UpdateAsync(task.Id, t => t with { Status = TaskState.Queued }, CancellationToken.None));
+
+        var restarted = await NewRepositoryAsync(prefix);
+        Assert.Equal(TaskState.Pending, (await restarted.GetAsync(task.Id, CancellationToken.None))!.Task.Status);
+        Assert.Equal(task.Id, Assert.Single((await restarted.ListAsync(Query(TaskState.Pending), CancellationToken.None)).Items).Id);
+        Assert.Empty((await restarted.ListAsync(Query(TaskState.Queued), CancellationToken.None)).Items);
+        Assert.Equal(task.Id, Assert.Single((await restarted.ListAsync(Query(), CancellationToken.None)).Items).Id);
+    }
+
+    [Fact]
+    public async Task A_write_that_loses_its_race_takes_back_the_rows_it_entered()
+    {
+        var prefix = TestStorage.NewPrefix();
+        var repository = await NewRepositoryAsync(prefix);
+        var task = NewTask(1, tags: ["x"]);
+        await repository.InsertAsync(task, CancellationToken.None);
+        var first = (await repository.GetAsync(task.Id, CancellationToken.None))!;
+        var second = (await repository.GetAsync(task.Id, CancellationToken.None))!;
+
+        await repository.ReplaceAsync(first, first.Task with { Status = TaskState.Queued }, CancellationToken.None);
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() =>
+            repository.ReplaceAsync(second, second.Task with { Status = TaskState.Cancelled }, CancellationToken.None));
+
+        var reader = await NewRepositoryAsync(prefix);
+        Assert.Equal(0, (await reader.ListAsync(Query(TaskState.Cancelled), CancellationToken.None)).Total);
+        Assert.Equal(0, (await reader.ListAsync(Query(TaskState.Cancelled, "x"), CancellationToken.None)).Total);
+        Assert.Equal(1, (await reader.ListAsync(Query(TaskState.Queued), CancellationToken.None)).Total);
+        Assert.Equal(1, (await reader.ListAsync(Query(), CancellationToken.None)).Total);
+    }
+
+    [Fact]
+    public async Task A_step_after_this_process_own_write_costs_no_read_and_a_stale_copy_is_decided_again()
+    {
+        var prefix = TestStorage.NewPrefix();
+        var reads = new CountingPolicy(prefix + TableNames.Tasks);
+        var tableOptions = new TableClientOptions();
+        tableOptions.AddPolicy(reads, HttpPipelinePosition.PerCall);
+        var repository = await NewRepositoryAsync(prefix, tableOptions);
+        var task = NewTask(1);
+        await repository.InsertAsync(task, CancellationToken.None);
+
+        await repository.UpdateAsync(task.Id, t => t with { Status = TaskState.Queued }, CancellationToken.None);
+        await repository.UpdateAsync(task.Id, t => t with { Status = TaskState.Running }, CancellationToken.None);
+        Assert.Equal(0, reads.Gets);
+
+        // Another process moves the task on: this one's copy is stale, and a refusal decided on it is not trusted.
+        var other = await NewRepositoryAsync(prefix);
+        await other.UpdateAsync(task.Id, t => t with { Status = TaskState.Completed }, CancellationToken.None);
+        var seen = new List<TaskState>();
+        await repository.UpdateAsync(task.Id, t =>
+        {
+            seen.Add(t.Status);
+            return t.Status == TaskState.Running ? t with { Status = TaskState.Failed } : t;
+        }, CancellationToken.None);
+        Assert.Equal([TaskState.Running, TaskState.Completed], seen);
+        Assert.Equal(TaskState.Completed, (await other.GetAsync(task.Id, CancellationToken.None))!.Task.Status);
+        Assert.Equal(0, (await other.ListAsync(Query(TaskState.Failed), CancellationToken.None)).Total);
+    }
+
+    private static TableClientOptions CrashingOptions(CrashPolicy crash)
+    {
+        var options = new TableClientOptions();
+        options.AddPolicy(crash, HttpPipelinePosition.PerCall);
+        return options;
+    }
+
+    private sealed class CrashException() : Exception("simulated crash");
+
+    /// <summary>Once armed, fails the request a crash would never send: the task row's PUT, or the first index batch after it.</summary>
+    private sealed class CrashPolicy : HttpPipelinePolicy
+    {
+        private string? _tasksPath;
+        private bool _afterRowWrite;
+        private bool _rowWritten;
+
+        public void Arm(string prefix, bool afterRowWrite) => (_tasksPath, _afterRowWrite, _rowWritten) = ("/" + prefix + TableNames.Tasks + "(", afterRowWrite, false);
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Check(message.Request);
+            await ProcessNextAsync(message, pipeline);
+            if (IsRowWrite(message.Request))
+            {
+                _rowWritten = true;
+            }
+        }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Check(message.Request);
+            ProcessNext(message, pipeline);
+        }
+
+        private bool IsRowWrite(Request request) =>
+            _tasksPath is not null && request.Method == RequestMethod.Put && request.Uri.Path.Contains(_tasksPath, StringComparison.Ordinal);
+
+        private void Check(Request request)
+        {
+            if (_tasksPath is null)
+            {
+                return;
+            }
+
+            var crashes = _afterRowWrite ? _rowWritten && request.Uri.Path.EndsWith("/$batch", StringComparison.Ordinal) : IsRowWrite(request);
+            if (crashes)
+            {
+                _tasksPath = null;
+                throw new CrashException();
+            }
+        }
+    }
+
+    /// <summary>Counts point reads of one table.</summary>
+    private sealed class CountingPolicy(string table) : HttpPipelinePolicy
+    {
+        public int Gets { get; private set; }
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Count(message.Request);
+            await ProcessNextAsync(message, pipeline);
+        }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Count(message.Request);
+            ProcessNext(message, pipeline);
+        }
+
+        private void Count(Request request)
+        {
+            if (request.Method == RequestMethod.Get && request.Uri.Path.Contains("/" + table + "(", StringComparison.Ordinal))
+            {
+                Gets++;
+            }
+        }
+    }
+
     private sealed class CancelAfterPolicy(CancellationTokenSource source, Func<Request, bool> matches) : HttpPipelinePolicy
     {
         public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)

@@ -56,6 +56,9 @@ public sealed class TaskEntity : ITableEntity
 
     public bool EndReportedByWorker { get; set; }
 
+    /// <summary>Absent on rows written before the flag: read as true (their dependents are looked up).</summary>
+    public bool? MayHaveDependents { get; set; }
+
     /// <summary>The scheduler's own log lines, UTF-8 JSON (binary: up to 64 KiB, see <see cref="Checkpoint"/>).</summary>
     public byte[]? SchedulerLog { get; set; }
 
@@ -88,6 +91,7 @@ public sealed class TaskEntity : ITableEntity
         TraceParent = task.TraceParent,
         WorkflowVersion = task.WorkflowVersion,
         EndReportedByWorker = task.EndReportedByWorker,
+        MayHaveDependents = task.MayHaveDependents,
         SchedulerLog = task.SchedulerLog.Count == 0 ? null : JsonSerializer.SerializeToUtf8Bytes(task.SchedulerLog, LogJson),
     };
 
@@ -119,6 +123,7 @@ public sealed class TaskEntity : ITableEntity
         TraceParent = TraceParent,
         WorkflowVersion = WorkflowVersion ?? TaskWorkflowVersions.V1,
         EndReportedByWorker = EndReportedByWorker,
+        MayHaveDependents = MayHaveDependents ?? true,
         SchedulerLog = SchedulerLog is null ? [] : JsonSerializer.Deserialize<LogEntry[]>(SchedulerLog, LogJson) ?? [],
     };
 

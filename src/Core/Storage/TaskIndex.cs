@@ -14,9 +14,11 @@ namespace TaskScheduler.Core.Storage;
 /// partition, carrying that partition's counter change. Counters are sharded (16 per partition) and each process
 /// caches the ETag of the shards it wrote, so the common case is one storage call per partition; a lost race (412)
 /// re-reads the shard and tries again.</para>
-/// <para>Index rows are written after the task row. Counter deltas commute, so concurrent writers converge; a row
-/// left behind by an out-of-order or interrupted write is recognised on read (it no longer matches its task) and
-/// skipped.</para>
+/// <para>Order: rows in partitions the task enters are written before the task row, the rest after it (see
+/// <see cref="EnterAsync"/>), so a task is always listed under its row's status and tags. Counter deltas commute,
+/// so concurrent writers converge; a row left behind by an interrupted or out-of-order write is recognised on read
+/// (its partition is not one of its task's) and skipped. What an interrupted write can leave is a counter one off
+/// and a few rows that no listing shows.</para>
 /// <para>Reads: a partition's count is cached for <see cref="SchedulerStorage.ListTotalsMaxAge"/> and moved by this
 /// process's own writes, so a listing usually costs one key-range query per non-empty partition plus the point reads
 /// of its page.</para>
@@ -31,23 +33,60 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
     private readonly ConcurrentDictionary<string, PartitionTotal> _totals = new(StringComparer.Ordinal);
     private readonly TimeSpan _totalsMaxAge = storage.ListTotalsMaxAge;
 
-    /// <summary>Applies the change from <paramref name="before"/> to <paramref name="after"/> (either may be null).</summary>
-    public async Task ApplyAsync(TaskItem? before, TaskItem? after, CancellationToken cancellationToken)
+    /// <summary>Applies the whole change from <paramref name="before"/> to <paramref name="after"/> (either may be null).</summary>
+    public Task ApplyAsync(TaskItem? before, TaskItem? after, CancellationToken cancellationToken) =>
+        ApplyAllAsync(Changes(before, after), cancellationToken);
+
+    /// <summary>
+    /// The part of a change that goes before the task row's write: the task's rows in the partitions it enters (a
+    /// new status, a new tag), with their counters. So whatever line a crash stops at, the task is listed under the
+    /// status its row has: before the row's write, the new rows do not match the row and are skipped; after it, the
+    /// old ones are.
+    /// </summary>
+    /// <returns>Whether there was anything to enter (else there is nothing to undo either).</returns>
+    public async Task<bool> EnterAsync(TaskItem? before, TaskItem after, CancellationToken cancellationToken)
+    {
+        var entering = Changes(before, after).Where(change => change.CounterDelta > 0).ToList();
+        await ApplyAllAsync(entering, cancellationToken);
+        return entering.Count > 0;
+    }
+
+    /// <summary>The part after the row's write: rows of the partitions it leaves, and re-keyed rows in those it stays in.</summary>
+    public Task SettleAsync(TaskItem? before, TaskItem? after, CancellationToken cancellationToken) =>
+        ApplyAllAsync(Changes(before, after).Where(change => change.CounterDelta <= 0), cancellationToken);
+
+    /// <summary>
+    /// Takes back <see cref="EnterAsync"/> after the row's write failed (another write won): the counters, and the
+    /// rows that <paramref name="winner"/> (the row as it is now; null if gone) does not have as well.
+    /// </summary>
+    public Task UndoEnterAsync(TaskItem? before, TaskItem after, TaskItem? winner, CancellationToken cancellationToken)
+    {
+        var kept = winner is null ? [] : TaskIndexKeys.Rows(winner).ToHashSet();
+        return ApplyAllAsync(
+            Changes(before, after)
+                .Where(change => change.CounterDelta > 0)
+                .Select(change => new PartitionChange(change.Partition, change.Inserts.Where(rk => !kept.Contains((change.Partition, rk))).ToList(), [], -change.CounterDelta)),
+            cancellationToken);
+    }
+
+    private static List<PartitionChange> Changes(TaskItem? before, TaskItem? after)
     {
         var oldRows = before is null ? [] : TaskIndexKeys.Rows(before).ToHashSet();
         var newRows = after is null ? [] : TaskIndexKeys.Rows(after).ToHashSet();
         var oldPartitions = before is null ? [] : TaskIndexKeys.Partitions(before).ToHashSet(StringComparer.Ordinal);
         var newPartitions = after is null ? [] : TaskIndexKeys.Partitions(after).ToHashSet(StringComparer.Ordinal);
 
-        var work = oldPartitions.Union(newPartitions).Select(partition => new PartitionChange(
+        return oldPartitions.Union(newPartitions).Select(partition => new PartitionChange(
             partition,
             oldRows.Where(r => r.PartitionKey == partition && !newRows.Contains(r)).Select(r => r.RowKey).ToList(),
             newRows.Where(r => r.PartitionKey == partition && !oldRows.Contains(r)).Select(r => r.RowKey).ToList(),
             (newPartitions.Contains(partition) ? 1 : 0) - (oldPartitions.Contains(partition) ? 1 : 0)))
-            .Where(change => change.Deletes.Count > 0 || change.Inserts.Count > 0 || change.CounterDelta != 0);
-
-        await Task.WhenAll(work.Select(change => ApplyPartitionAsync(change, cancellationToken)));
+            .Where(change => change.Deletes.Count > 0 || change.Inserts.Count > 0 || change.CounterDelta != 0)
+            .ToList();
     }
+
+    private Task ApplyAllAsync(IEnumerable<PartitionChange> changes, CancellationToken cancellationToken) =>
+        Task.WhenAll(changes.Select(change => ApplyPartitionAsync(change, cancellationToken)));
 
     /// <summary>
     /// The ids of one page, in order, and the total. Reads only the partitions the filters name, and from each only

@@ -41,16 +41,23 @@ public sealed record TaskItem
     public string? TraceParent { get; init; }
 
     /// <summary>
-    /// Which orchestration drives the task: 1 for tasks created before lifecycle v2 (rows without the column),
-    /// 2 since. Events are raised in the shape that orchestration waits for.
-    /// </summary>
-    /// <summary>
     /// True when the current attempt's end was reported by its own agent (its command has exited); false when the
     /// scheduler ended it (a cancel, a time-out), so the command may still be stopping on its worker.
     /// </summary>
     public bool EndReportedByWorker { get; init; }
 
+    /// <summary>
+    /// Which orchestration drives the task: 1 for tasks created before lifecycle v2 (rows without the column),
+    /// 2 since. Events are raised in the shape that orchestration waits for.
+    /// </summary>
     public int WorkflowVersion { get; init; } = TaskWorkflowVersions.Current;
+
+    /// <summary>
+    /// False until another task registers as waiting for this one (set in this row, under its ETag, before that
+    /// task reads this one's state), so the end of a task nobody waits for needs no look-up of its dependents.
+    /// True on rows written before the flag existed: they are looked up.
+    /// </summary>
+    public bool MayHaveDependents { get; init; }
 
     /// <summary>
     /// The scheduler's own log lines (queued, started, retrying, timed out...), kept in the row so that writing one

@@ -9,4 +9,8 @@ namespace TaskScheduler.Core.Workflow;
 /// later reads the new state itself). Raised as <see cref="WorkflowNames.ChangedEvent"/> or returned by an activity;
 /// either way it lands in the orchestration's history, so the orchestrator stays deterministic.
 /// </summary>
-public sealed record TaskChange(TaskState Status, int Attempt, bool HasDependents, DateTimeOffset? RetryAt = null);
+public sealed record TaskChange(TaskState Status, int Attempt, bool HasDependents, DateTimeOffset? RetryAt = null)
+{
+    /// <summary>The task was deleted: its run ends as if cancelled, and nobody waits for it any more.</summary>
+    public static TaskChange Gone(int attempt) => new(TaskState.Cancelled, attempt, false);
+}

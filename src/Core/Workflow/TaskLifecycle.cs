@@ -152,7 +152,7 @@ public sealed class TaskLifecycle(
         var current = await tasks.GetAsync(attempt.TaskId, cancellationToken);
         if (current is null)
         {
-            return DispatchResult.Passed(new TaskChange(TaskState.Cancelled, attempt.Attempt, false));
+            return DispatchResult.Passed(TaskChange.Gone(attempt.Attempt));
         }
 
         var task = current.Task;
@@ -167,7 +167,7 @@ public sealed class TaskLifecycle(
                 latest.Status == TaskState.Pending && latest.Attempt < attempt.Attempt ? Queue(latest, attempt.Attempt) : latest, cancellationToken);
             if (queued is null)
             {
-                return DispatchResult.Passed(new TaskChange(TaskState.Cancelled, attempt.Attempt, false));
+                return DispatchResult.Passed(TaskChange.Gone(attempt.Attempt));
             }
 
             task = queued.Task;
@@ -196,7 +196,7 @@ public sealed class TaskLifecycle(
         var current = await tasks.GetAsync(attempt.TaskId, cancellationToken);
         if (current is null)
         {
-            return AttemptCheck.Over(new TaskChange(TaskState.Cancelled, attempt.Attempt, false));
+            return AttemptCheck.Over(TaskChange.Gone(attempt.Attempt));
         }
 
         var task = current.Task;
@@ -214,16 +214,7 @@ public sealed class TaskLifecycle(
                 return AttemptCheck.Later(deadline);
             }
 
-            try
-            {
-                var (change, _) = await EndAsync(attempt, null, AttemptOutcome.TimedOut(task.TimeoutSeconds), cancellationToken);
-                return AttemptCheck.Over(change);
-            }
-            catch (TaskConflictException)
-            {
-                // It ended by itself meanwhile: read how.
-                return await CheckAttemptAsync(attempt, cancellationToken);
-            }
+            return AttemptCheck.Over(await TimeOutRunningAsync(attempt, task.TimeoutSeconds, cancellationToken));
         }
 
         return AttemptCheck.Over(await ChangeOfAsync(task, cancellationToken));
@@ -235,30 +226,42 @@ public sealed class TaskLifecycle(
         var current = await tasks.GetAsync(attempt.TaskId, cancellationToken);
         if (current is null)
         {
-            return new TaskChange(TaskState.Cancelled, attempt.Attempt, false);
+            return TaskChange.Gone(attempt.Attempt);
         }
 
+        return await TimeOutRunningAsync(attempt, current.Task.TimeoutSeconds, cancellationToken);
+    }
+
+    /// <summary>Ends the running attempt as timed out; when it ended by itself meanwhile, says how.</summary>
+    private async Task<TaskChange> TimeOutRunningAsync(AttemptRef attempt, int timeoutSeconds, CancellationToken cancellationToken)
+    {
         try
         {
-            return (await EndAsync(attempt, null, AttemptOutcome.TimedOut(current.Task.TimeoutSeconds), cancellationToken)).Change;
+            return (await EndAsync(attempt, null, AttemptOutcome.TimedOut(timeoutSeconds), cancellationToken)).Change;
         }
         catch (TaskConflictException)
         {
             var latest = await tasks.GetAsync(attempt.TaskId, cancellationToken);
-            return latest is null ? new TaskChange(TaskState.Cancelled, attempt.Attempt, false) : await ChangeOfAsync(latest.Task, cancellationToken);
+            return latest is null ? TaskChange.Gone(attempt.Attempt) : await ChangeOfAsync(latest.Task, cancellationToken);
         }
     }
 
     /// <summary>
     /// For the reconciler: tells a running orchestration again where its task stands (the first telling was lost
-    /// to a crash between a write and its raise), and sends a queued attempt's message again (lost between the
-    /// orchestration's start and the message). Both are harmless when nothing was lost.
+    /// to a crash between a write and its raise): a finished task's end, a pending task's plan (an edit's re-plan);
+    /// and sends a queued attempt's message again (lost between the orchestration's start and the message). All
+    /// harmless when nothing was lost.
     /// </summary>
     public async Task RemindAsync(TaskItem task, DurableTaskClient client, CancellationToken cancellationToken)
     {
         if (task.Status == TaskState.Queued)
         {
             await DispatchAsync(new AttemptRef(task.Id, task.Attempt), cancellationToken);
+        }
+        else if (task.Status == TaskState.Pending)
+        {
+            // An edit's raise may have been lost: planning again reads the schedule and dependencies as they are.
+            await workflows.ReplanAsync(client, task, cancellationToken);
         }
         else if (task.Status != TaskState.Running)
         {
@@ -287,7 +290,7 @@ public sealed class TaskLifecycle(
         }, cancellationToken);
         if (stored is null)
         {
-            return new TaskChange(TaskState.Cancelled, 0, false);
+            return TaskChange.Gone(0);
         }
 
         if (changed)
@@ -538,7 +541,7 @@ public sealed class TaskLifecycle(
     /// <summary>Where a task stands, as its orchestration needs it after the task's last transition.</summary>
     private async Task<TaskChange> ChangeOfAsync(TaskItem task, CancellationToken cancellationToken)
     {
-        var hasDependents = task.Status.IsTerminal() && (await tasks.GetDependentsAsync(task.Id, cancellationToken)).Count > 0;
+        var hasDependents = task.Status.IsTerminal() && task.MayHaveDependents && (await tasks.GetDependentsAsync(task.Id, cancellationToken)).Count > 0;
         DateTimeOffset? retryAt = task.Status == TaskState.Pending ? task.UpdatedAt + BackOff(task.Attempt) : null;
         return new TaskChange(task.Status, task.Attempt, hasDependents, retryAt);
     }

@@ -14,8 +14,10 @@ namespace TaskScheduler.Core.Workflow;
 /// unfinished task whatever its age. For each: a non-terminal task whose orchestration is missing or finished gets a
 /// new run (which resumes from the task's state); a running orchestration is told again where its task stands, and a
 /// queued attempt's message is sent again (both harmless if nothing was lost).
-/// <para>So a task is looked at once when it settles and once an hour after: a long-running task costs no storage
-/// calls per minute, and the walk reads only the index keys of its window.</para>
+/// <para>So a task is looked at once when it settles and once an hour after, and the look costs no storage call
+/// of its own: a pass reads the index keys of its window and, when there are any, one query of the live
+/// orchestrations; only a task whose status and orchestration disagree, or that waits, has its row read. A
+/// long-running task costs nothing per minute.</para>
 /// </summary>
 public sealed partial class TaskReconciler(
     TaskRepository tasks,
@@ -35,7 +37,7 @@ public sealed partial class TaskReconciler(
         var now = clock.GetUtcNow();
         var settled = now.AddSeconds(-options.Value.ReconcileGraceSeconds);
         var fullWalk = now - _lastFullWalk >= FullWalkEvery;
-        var repaired = 0;
+        var visits = new List<(TaskState Status, string Id)>();
         foreach (var status in TaskStates.All)
         {
             // First pass of a process: the last hour (the previous process covered what came before).
@@ -45,15 +47,30 @@ public sealed partial class TaskReconciler(
             string? cursor = null;
             do
             {
-                var (items, next) = await tasks.ScanUpdatedBetweenAsync(status, from, settled, cursor, PageRequest.MaxLimit, cancellationToken);
+                var (ids, next) = await tasks.ScanIdsUpdatedBetweenAsync(status, from, settled, cursor, PageRequest.MaxLimit, cancellationToken);
                 cursor = next;
-                foreach (var task in items)
-                {
-                    repaired += await RepairAsync(client, task, cancellationToken) ? 1 : 0;
-                }
+                visits.AddRange(ids.Select(id => (status, id)));
             }
             while (cursor is not null);
+        }
 
+        var repaired = 0;
+        if (visits.Count > 0)
+        {
+            // One query of the live orchestrations instead of one look-up per task: a task whose status and
+            // orchestration agree (finished and finished, or waiting and running) needs no row read at all.
+            var live = await LiveInstancesAsync(client, cancellationToken);
+            foreach (var (status, id) in visits)
+            {
+                if (NeedsLook(status, live.Contains(id)) && await tasks.GetAsync(id, cancellationToken) is { } stored && stored.Task.Status == status)
+                {
+                    repaired += await RepairAsync(client, stored.Task, cancellationToken) ? 1 : 0;
+                }
+            }
+        }
+
+        foreach (var status in TaskStates.All)
+        {
             _settledUpTo[status] = settled;
         }
 
@@ -63,6 +80,32 @@ public sealed partial class TaskReconciler(
         }
 
         return repaired;
+    }
+
+    /// <summary>
+    /// Whether a task the index lists under <paramref name="status"/> may need repair: finished with its
+    /// orchestration still running (the end's raise was lost), unfinished without one, or waiting (pending, whose
+    /// orchestration is told to plan again in case an edit's raise was lost; queued, whose message is sent again).
+    /// A running task's own orchestration timer watches it.
+    /// </summary>
+    private static bool NeedsLook(TaskState status, bool live) =>
+        status.IsTerminal() ? live : !live || status != TaskState.Running;
+
+    private static async Task<HashSet<string>> LiveInstancesAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        var query = new OrchestrationQuery
+        {
+            Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Suspended],
+            FetchInputsAndOutputs = false,
+            PageSize = 1000,
+        };
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
+        {
+            live.Add(instance.InstanceId);
+        }
+
+        return live;
     }
 
     private async Task<bool> RepairAsync(DurableTaskClient client, TaskItem task, CancellationToken cancellationToken)

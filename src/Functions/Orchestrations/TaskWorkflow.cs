@@ -106,7 +106,7 @@ public sealed class TaskWorkflow : TaskOrchestrator<TaskRun, TaskState>
                 var plan = await context.CallActivityAsync<TaskPlan?>(nameof(PlanTaskActivity), taskId, Retried);
                 if (plan is null)
                 {
-                    return (new TaskChange(TaskState.Cancelled, 0, false), null);
+                    return (TaskChange.Gone(0), null);
                 }
 
                 if (plan.Status.IsTerminal())
