@@ -7,10 +7,11 @@
 #   scripts/bench-dispatch.sh throughput    B: no-op tasks with fake agents, beside a trivial orchestration on the engine
 #   scripts/bench-dispatch.sh transactions  C: storage requests per task, and idle rates, through the counting proxy
 #   scripts/bench-dispatch.sh agent         D: the real agent: throughput with 1 and 2 agents, then latency with 1
+#   scripts/bench-dispatch.sh create        E: POST /tasks from 16 concurrent clients, no agent (BENCH_CREATES, default 2000)
 #   scripts/bench-dispatch.sh all           all of them into one results folder (about 75 minutes)
 # Knobs (environment): BENCH_LATENCY_RUNS (engine:agent poll caps in ms, default "250:1000 100:1000 1000:1000 100:250"),
 # BENCH_SAMPLES, BENCH_TASKS, BENCH_AGENTS, BENCH_SUBMITTERS, BENCH_TRANSACTIONTASKS, BENCH_PROBETASKS,
-# BENCH_IDLESECONDS, BENCH_HOSTIDLESECONDS, BENCH_AGENT_TASKS, BENCH_SLOTS (bench/TaskScheduler.DispatchBench/DispatchBenchOptions.cs).
+# BENCH_IDLESECONDS, BENCH_HOSTIDLESECONDS, BENCH_AGENT_TASKS, BENCH_AGENT_COUNTS (default "1 2"), BENCH_CREATES, BENCH_SLOTS (bench/TaskScheduler.DispatchBench/DispatchBenchOptions.cs).
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -191,7 +192,7 @@ run_transactions() {
 
 run_agent() {
   local count
-  for count in 1 2; do
+  for count in ${BENCH_AGENT_COUNTS:-1 2}; do
     start_selfhost "ag$count" 250 "$STORAGE"
     start_agents "$count" "ag$count" "$STORAGE"
     log "agent: ${BENCH_AGENT_TASKS:-200} \`true\` tasks with $count real agent(s)"
@@ -208,9 +209,16 @@ run_agent() {
   stop_selfhost
 }
 
+run_create() {
+  start_selfhost cr 250 "$STORAGE"
+  log "create: ${BENCH_CREATES:-2000} POST /tasks from 16 concurrent clients, no agent"
+  bench create --Prefix cr --Tasks "${BENCH_CREATES:-2000}" --Submitters 16 --Label create
+  stop_selfhost
+}
+
 mode=${1:-}
 case "$mode" in
-  latency | throughput | transactions | agent | all) ;;
+  latency | throughput | transactions | agent | create | all) ;;
   *) usage ;;
 esac
 
@@ -227,7 +235,8 @@ case "$mode" in
   throughput) run_throughput ;;
   transactions) run_transactions ;;
   agent) run_agent ;;
-  all) run_latency; run_throughput; run_transactions; run_agent ;;
+  create) run_create ;;
+  all) run_latency; run_throughput; run_transactions; run_agent; run_create ;;
 esac
 cleanup
 log "done in $((SECONDS - started)) s; raw results in ${RESULTS#"$ROOT/"}"

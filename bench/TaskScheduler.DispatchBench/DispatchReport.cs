@@ -10,6 +10,9 @@ public static class DispatchReport
     private const double LatencyP99Target = 1000;
     private const double RatioTarget = 0.5;
     private const double TransactionsTarget = 30;
+    private const double CreatesTarget = 100;
+    private const double CreateP99Target = 250;
+    private const double AgentRateTarget = 10;
 
     public static string Render(DispatchBenchOptions options)
     {
@@ -22,6 +25,7 @@ public static class DispatchReport
 
         Latency(report, folder);
         Throughput(report, folder);
+        Creates(report, folder);
         Transactions(report, folder);
         return report.ToString();
     }
@@ -72,6 +76,13 @@ public static class DispatchReport
                 $"| {run.Label} | {run.What} | {(run.Workers == 0 ? "-" : run.Workers)} | {run.Completed}/{run.Tasks} | {run.CompleteSeconds:F1} s | **{run.TasksPerSecond:F1}** | {run.DrainSeconds:F1} s | {run.DrainedPerSecond:F1} | {started} | {Cpu(run.Cpu)} | {Processes(run.Cpu)} |\n");
         }
 
+        foreach (var run in agents.Where(r => !double.IsNaN(r.FirstQuarterPerSecond)))
+        {
+            var steady = run.LastQuarterPerSecond >= 0.8 * run.FirstQuarterPerSecond;
+            report.Append(CultureInfo.InvariantCulture,
+                $"\n{run.Label}: first quarter {run.FirstQuarterPerSecond:F1} tasks/s, last quarter {run.LastQuarterPerSecond:F1} tasks/s; target >= {AgentRateTarget} tasks/s with the last quarter within 20 % of the first: {Met(run.TasksPerSecond >= AgentRateTarget && steady)}.\n");
+        }
+
         if (tasks.Count > 0 && engine.Count > 0)
         {
             var task = tasks[0];
@@ -80,6 +91,25 @@ public static class DispatchReport
             var drainedRatio = task.DrainedPerSecond / bare.DrainedPerSecond;
             report.Append(CultureInfo.InvariantCulture,
                 $"\nRatio no-op tasks / trivial orchestrations: **{ratio:F2}** (tasks completed), {drainedRatio:F2} (orchestrations completed); target >= {RatioTarget}: {Met(ratio >= RatioTarget)}.\n");
+        }
+
+        report.Append('\n');
+    }
+
+    private static void Creates(StringBuilder report, string folder)
+    {
+        var runs = ResultFiles.ReadAll<CreateSummary>(folder, "create*.json").Select(r => r.Value).ToList();
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        report.Append("### Creates (API only, closed loop)\n\n");
+        report.Append("| run | clients | created / sent | seconds | creates/s | p50 / p95 / p99 / max (ms) | CPU: bench / others (cores) | target >= 100/s, p99 < 250 ms |\n|---|---|---|---|---|---|---|---|\n");
+        foreach (var run in runs)
+        {
+            report.Append(CultureInfo.InvariantCulture,
+                $"| {run.Label} | {run.Clients} | {run.Created}/{run.Requests} | {run.Seconds:F1} | **{run.CreatesPerSecond:F1}** | {Four(run.Latency)} | {Cpu(run.Cpu)} | {Met(run.CreatesPerSecond >= CreatesTarget && run.Latency.P99 < CreateP99Target)} |\n");
         }
 
         report.Append('\n');

@@ -17,6 +17,7 @@ public static class DispatchBenchProgram
           running           what one running task costs per minute, through the proxy
           agent-throughput  `true` tasks through SelfHost and the real agents the script started
           agent-latency     POST -> started_at with the real agent, one task at a time with idle gaps
+          create            POST /tasks from N concurrent clients, no agent (closed loop)
           report            the Markdown tables of a results folder
         """;
 
@@ -72,6 +73,9 @@ public static class DispatchBenchProgram
                 return 0;
             case "agent-latency":
                 await new RealAgentBenchmark(options, loggerFactory.CreateLogger<RealAgentBenchmark>()).RunLatencyAsync(stop.Token);
+                return 0;
+            case "create":
+                await new CreateBenchmark(options, loggerFactory.CreateLogger<CreateBenchmark>()).RunAsync(stop.Token);
                 return 0;
             case "report":
                 await Console.Out.WriteAsync(DispatchReport.Render(options));

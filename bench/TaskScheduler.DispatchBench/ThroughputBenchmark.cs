@@ -26,7 +26,9 @@ public sealed record ThroughputSummary(
     double DrainedPerSecond,
     LatencyStats? PostToStarted,
     int Refused,
-    CpuUse? Cpu);
+    CpuUse? Cpu,
+    double FirstQuarterPerSecond = double.NaN,
+    double LastQuarterPerSecond = double.NaN);
 
 /// <summary>
 /// Issue 3's throughput of no-op tasks: <see cref="DispatchBenchOptions.Tasks"/> tasks submitted as fast as

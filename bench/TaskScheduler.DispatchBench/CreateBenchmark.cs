@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using TaskScheduler.Bench.Common;
+
+namespace TaskScheduler.DispatchBench;
+
+/// <summary>One create run: how fast the API takes tasks, and how long each <c>POST /tasks</c> took.</summary>
+public sealed record CreateSummary(
+    string Label,
+    int Requests,
+    int Created,
+    int Refused,
+    int Clients,
+    double Seconds,
+    double CreatesPerSecond,
+    LatencyStats Latency,
+    CpuUse? Cpu);
+
+/// <summary>
+/// Issue 12's create figure: <see cref="DispatchBenchOptions.Tasks"/> no-op tasks created by
+/// <see cref="DispatchBenchOptions.Submitters"/> concurrent clients, each sending its next POST when the last one
+/// answered (closed loop), no agent running. Latency is per request, from send to answer; the rate counts from the
+/// first send to the last answer. Each create starts its task's orchestration too, so the engine works beside it.
+/// </summary>
+public sealed class CreateBenchmark(DispatchBenchOptions options, ILogger<CreateBenchmark> logger)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
+        for (var i = 0; i < 20; i++)
+        {
+            await api.CreateTaskAsync($"create-warmup-{i}", "true", 5, cancellationToken);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+        var load = MachineLoad.Start(options.Pids);
+        var latencies = new double[options.Tasks];
+        var outcome = new bool[options.Tasks];
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, options.Submitters).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < options.Tasks)
+            {
+                var sent = Stopwatch.GetTimestamp();
+                try
+                {
+                    await api.CreateTaskAsync($"create-{index}", "true", 5, cancellationToken);
+                    outcome[index] = true;
+                }
+                catch (HttpRequestException ex)
+                {
+                    logger.LogWarning("create {Index} refused: {Message}", index, ex.Message);
+                }
+
+                latencies[index] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+            }
+        }));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var created = outcome.Count(ok => ok);
+        var summary = new CreateSummary(
+            options.Label,
+            options.Tasks,
+            created,
+            options.Tasks - created,
+            options.Submitters,
+            seconds,
+            created / seconds,
+            LatencyStats.From(latencies),
+            load.Stop());
+        await ResultFiles.WriteAsync(options, options.Label + ".json", summary);
+        var csv = new StringBuilder("index,ms,created\n");
+        for (var i = 0; i < latencies.Length; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{i},{latencies[i]:F1},{outcome[i]}\n");
+        }
+
+        await File.WriteAllTextAsync(options.ResultPath(options.Label + ".csv"), csv.ToString(), cancellationToken);
+        logger.LogInformation(
+            "{Label}: {Created}/{Requests} created in {Seconds:F1} s = {Rate:F1} creates/s, p50 {P50:F0} ms, p99 {P99:F0} ms",
+            options.Label, created, options.Tasks, seconds, summary.CreatesPerSecond, summary.Latency.P50, summary.Latency.P99);
+    }
+}
