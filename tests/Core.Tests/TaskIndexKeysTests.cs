@@ -71,4 +71,21 @@ public class TaskIndexKeysTests
             Assert.StartsWith(partition.StartsWith("s|", StringComparison.Ordinal) ? "s|pending" : "t|", partition, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void A_running_task_has_one_attempt_key_that_reads_back_and_sorts_apart_from_the_sort_keys()
+    {
+        var started = T0.AddMinutes(7);
+        var task = Task("task-9", 1) with { Status = TaskState.Running, WorkerId = "agent_1-a", Attempt = 3, StartedAt = started, Tags = ["a"] };
+        var rows = TaskIndexKeys.Rows(task).ToList();
+
+        var attemptKeys = rows.Where(r => r.RowKey.StartsWith(TaskIndexKeys.AttemptPrefix, StringComparison.Ordinal)).ToList();
+        var (partition, key) = Assert.Single(attemptKeys);
+        Assert.Equal(TaskIndexKeys.StatusPartition(TaskState.Running), partition);
+        Assert.Equal(new AttemptKey("task-9", "agent_1-a", 3, started), TaskIndexKeys.ParseAttemptRowKey(key));
+        Assert.Equal("task-9", TaskIndexKeys.TaskIdOf(key));
+        Assert.All(Enum.GetValues<TaskSortField>(), field => Assert.False(key.StartsWith(TaskIndexKeys.RangePrefix(field, false), StringComparison.Ordinal)));
+        Assert.Equal(2 * 10 + 1, rows.Count);
+        Assert.DoesNotContain(TaskIndexKeys.Rows(task with { Status = TaskState.Completed }), r => r.RowKey.StartsWith(TaskIndexKeys.AttemptPrefix, StringComparison.Ordinal));
+    }
 }

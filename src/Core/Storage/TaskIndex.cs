@@ -145,6 +145,10 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
     /// order, after the key <paramref name="after"/> (from the start when null). Reads only what it returns, however
     /// deep the walk, and a task that moves meanwhile gets a later key, so a walk never skips one.
     /// </summary>
+    /// <summary>The next attempt keys of running tasks after <paramref name="after"/> (keys only).</summary>
+    public Task<List<string>> ReadRunningAttemptsAsync(string? after, int limit, CancellationToken cancellationToken) =>
+        ReadKeysAsync(TaskIndexKeys.StatusPartition(TaskState.Running), TaskIndexKeys.AttemptPrefix, limit, cancellationToken, after);
+
     public Task<List<string>> ReadAfterAsync(TaskState status, TaskSortField sort, string? after, int limit, CancellationToken cancellationToken) =>
         ReadKeysAsync(TaskIndexKeys.PartitionsFor(status, null)[0], TaskIndexKeys.RangePrefix(sort, false), limit, cancellationToken, after);
 

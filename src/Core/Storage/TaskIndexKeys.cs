@@ -57,7 +57,33 @@ public static class TaskIndexKeys
                 yield return (partition, RowKey(task, field, descending: true));
             }
         }
+
+        if (task is { Status: TaskState.Running, WorkerId: { } worker })
+        {
+            yield return (StatusPartition(TaskState.Running), AttemptRowKey(worker, task.StartedAt ?? task.UpdatedAt, task.Attempt, task.Id));
+        }
     }
+
+    /// <summary>
+    /// A running task also has one key that says who runs which attempt since when,
+    /// <c>w|{worker}|{started_at}|{attempt}|{task id}</c>, written in the same batch as its other running rows: the
+    /// lost-worker sweep reads its whole picture from these keys, without reading a task row.
+    /// </summary>
+    public static string AttemptRowKey(string workerId, DateTimeOffset startedAt, int attempt, string taskId) =>
+        string.Concat(AttemptPrefix, workerId, "|", Ticks(startedAt, false), "|", attempt.ToString("D4", CultureInfo.InvariantCulture), "|", taskId);
+
+    /// <summary>Reads an <see cref="AttemptRowKey"/> back (worker ids have no '|').</summary>
+    public static AttemptKey ParseAttemptRowKey(string rowKey)
+    {
+        var parts = rowKey.Split('|');
+        return new AttemptKey(
+            parts[4],
+            parts[1],
+            int.Parse(parts[3], CultureInfo.InvariantCulture),
+            new DateTimeOffset(long.Parse(parts[2], CultureInfo.InvariantCulture), TimeSpan.Zero));
+    }
+
+    public const string AttemptPrefix = "w|";
 
     /// <summary>The first characters shared by every row of one sort order: a range query's bounds.</summary>
     public static string RangePrefix(TaskSortField field, bool descending) =>

@@ -200,6 +200,13 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
         return (items, keys.Count < limit ? null : keys[^1]);
     }
 
+    /// <summary>For the lost-worker sweep: the next running attempts from the index's attempt keys (no row read), and the cursor.</summary>
+    public async Task<(IReadOnlyList<AttemptKey> Attempts, string? Next)> ScanRunningAttemptsAsync(string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var keys = await index.ReadRunningAttemptsAsync(cursor, limit, cancellationToken);
+        return (keys.Select(TaskIndexKeys.ParseAttemptRowKey).ToList(), keys.Count < limit ? null : keys[^1]);
+    }
+
     /// <summary>
     /// For the reconciler: the ids the index lists under one status with an <c>updated_at</c> in [from, to), and the
     /// cursor to go on from. Keys only: the rows are read for the few ids that need a look.

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,10 @@ public sealed partial class WorkerMonitor(
     IOptions<WorkflowOptions> options,
     ILogger<WorkerMonitor> logger)
 {
+    private static readonly TimeSpan RowWalkEvery = TimeSpan.FromHours(1);
+
+    private DateTimeOffset _lastRowWalk = DateTimeOffset.MinValue;
+
     public async Task<int> SweepAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
         var cutoff = clock.GetUtcNow().AddSeconds(-options.Value.WorkerOfflineAfterSeconds);
@@ -54,57 +59,85 @@ public sealed partial class WorkerMonitor(
 
         var lost = 0;
         var known = new Dictionary<string, WorkerEntity?>(StringComparer.Ordinal);
+        await foreach (var attempt in AttemptKeysAsync(cancellationToken))
+        {
+            WorkerEntity? worker = null;
+            if (attempt.WorkerId.Length > 0 && !known.TryGetValue(attempt.WorkerId, out worker))
+            {
+                worker = known[attempt.WorkerId] = await workers.GetAsync(attempt.WorkerId, cancellationToken);
+            }
+
+            // A worker with no row (deleted, or not yet re-registered) is judged like a silent one: lost only
+            // once the attempt is older than the offline threshold, so an agent that registers again keeps it.
+            var outcome = (worker is null && attempt.StartedAt < cutoff) || worker?.Status == WorkerStatus.Offline
+                ? AttemptOutcome.WorkerLost(attempt.WorkerId.Length > 0 ? attempt.WorkerId : "unknown")
+                : worker is null ? null
+                : Abandoned(attempt, worker) ? AttemptOutcome.Abandoned(worker.PartitionKey) : null;
+            if (outcome is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                // Fenced by attempt and worker: a key left by an interrupted write changes nothing.
+                var after = await lifecycle.EndAttemptAsync(new AttemptRef(attempt.TaskId, attempt.Attempt), attempt.WorkerId.Length > 0 ? attempt.WorkerId : null, outcome, client, cancellationToken);
+                LogAttemptLost(logger, attempt.TaskId, attempt.Attempt, attempt.WorkerId, after.Status.ToWire());
+                lost++;
+            }
+            catch (Exception ex) when (ex is TaskConflictException or TaskNotFoundException)
+            {
+                // It ended by itself meanwhile, or is gone.
+            }
+        }
+
+        return lost;
+    }
+
+    /// <summary>
+    /// The running attempts, from the index's attempt keys (no task row read, so a running task costs nothing per
+    /// pass); on a process's first pass and hourly, from the running tasks' rows instead, which also covers tasks
+    /// that started before attempt keys existed.
+    /// </summary>
+    private async IAsyncEnumerable<AttemptKey> AttemptKeysAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var fromRows = clock.GetUtcNow() - _lastRowWalk >= RowWalkEvery;
         string? cursor = null;
         do
         {
-            var (running, next) = await tasks.ScanAsync(TaskState.Running, TaskSortField.UpdatedAt, cursor, PageRequest.MaxLimit, cancellationToken);
-            cursor = next;
-            foreach (var task in running)
+            IReadOnlyList<AttemptKey> page;
+            if (fromRows)
             {
-                WorkerEntity? worker = null;
-                if (task.WorkerId is not null && !known.TryGetValue(task.WorkerId, out worker))
-                {
-                    worker = known[task.WorkerId] = await workers.GetAsync(task.WorkerId, cancellationToken);
-                }
+                var (running, next) = await tasks.ScanAsync(TaskState.Running, TaskSortField.UpdatedAt, cursor, PageRequest.MaxLimit, cancellationToken);
+                (page, cursor) = (running.Select(t => new AttemptKey(t.Id, t.WorkerId ?? string.Empty, t.Attempt, t.StartedAt ?? t.UpdatedAt)).ToList(), next);
+            }
+            else
+            {
+                (page, cursor) = await tasks.ScanRunningAttemptsAsync(cursor, PageRequest.MaxLimit, cancellationToken);
+            }
 
-                // A worker with no row (deleted, or not yet re-registered) is judged like a silent one: lost only
-                // once the attempt is older than the offline threshold, so an agent that registers again keeps it.
-                var outcome = (worker is null && (task.StartedAt ?? task.UpdatedAt) < cutoff) || worker?.Status == WorkerStatus.Offline
-                    ? AttemptOutcome.WorkerLost(task.WorkerId ?? "unknown")
-                    : worker is null ? null
-                    : Abandoned(task, worker) ? AttemptOutcome.Abandoned(worker.PartitionKey) : null;
-                if (outcome is null)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    var after = await lifecycle.EndAttemptAsync(new AttemptRef(task.Id, task.Attempt), task.WorkerId, outcome, client, cancellationToken);
-                    LogAttemptLost(logger, task.Id, task.Attempt, task.WorkerId, after.Status.ToWire());
-                    lost++;
-                }
-                catch (TaskConflictException)
-                {
-                    // It ended by itself meanwhile.
-                }
+            foreach (var attempt in page)
+            {
+                yield return attempt;
             }
         }
         while (cursor is not null);
 
-        return lost;
+        if (fromRows)
+        {
+            _lastRowWalk = clock.GetUtcNow();
+        }
     }
 
     /// <summary>
     /// A live worker that has heart-beaten twice since it claimed the attempt without reporting it no longer runs
     /// it (its report of the end was lost, or it restarted under the same id): the attempt is over.
     /// </summary>
-    private bool Abandoned(TaskItem task, WorkerEntity worker)
+    private bool Abandoned(AttemptKey attempt, WorkerEntity worker)
     {
         var twoBeats = TimeSpan.FromSeconds(2 * options.Value.HeartbeatIntervalSeconds);
-        return task.StartedAt is { } started
-            && worker.LastHeartbeat > started + twoBeats
-            && !WorkerResource.CurrentTaskIdsOf(worker).Contains(task.Id);
+        return worker.LastHeartbeat > attempt.StartedAt + twoBeats
+            && !WorkerResource.CurrentTaskIdsOf(worker).Contains(attempt.TaskId);
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Worker {WorkerId} is offline (last heartbeat {LastHeartbeat:o})")]
