@@ -17,10 +17,9 @@ public sealed record RunningCost(double Seconds, Dictionary<string, double> PerM
 /// <summary>
 /// Where one task's storage requests go: the bench plays the agent itself, one task at a time, and takes a snapshot
 /// of the proxy's counts around each API call (<c>POST /tasks</c>, the claim, the completion); what falls between
-/// the calls is the engine running the orchestration (start, PrepareTask, DispatchAttempt; the claim's event; the
-/// completion's event, NotifyDependents, the end), and, later, the attempt's timeout timer: cancelled when the
-/// attempt ended, its message still fires at <c>timeout_seconds</c> (an hour by default) and costs the engine a
-/// visit to a finished instance. The probe's tasks time out after <see cref="ProbeTimeout"/> so that visit is
+/// the calls is the engine running the orchestration (its first episode, which arms the timeout timer; the end
+/// episode), and, later, the attempt's timeout timer: cancelled when the attempt ended, its message still fires at
+/// <c>timeout_seconds</c> (an hour by default) and costs the engine a visit to a finished instance. The probe's tasks time out after <see cref="ProbeTimeout"/> so that visit is
 /// counted too. The bench reads and deletes the dispatch message directly in Azurite, so the agent's queue calls
 /// are not in these figures (they are in the transactions table).
 /// </summary>
@@ -44,10 +43,10 @@ public sealed class PhaseProbe(DispatchBenchOptions options, SchedulerApi api, P
             // A worker that stays silent is swept offline and its attempt lost: beat between tasks, uncounted.
             await api.HeartbeatAsync(workerId, [], cancellationToken);
             string? id = null;
-            await MeasureAsync("1. POST /tasks (row, index, orchestration start)", async () => id = await api.CreateTaskAsync($"probe-{i}", "true", 5, cancellationToken, (int)ProbeTimeout.TotalSeconds), cancellationToken);
-            var attempt = await MeasureAsync("2. engine: start, PrepareTask, DispatchAttempt (until the message is visible)", () => ReceiveAsync(id!, cancellationToken), cancellationToken);
+            await MeasureAsync("1. POST /tasks (row, index, orchestration start, queue message)", async () => id = await api.CreateTaskAsync($"probe-{i}", "true", 5, cancellationToken, (int)ProbeTimeout.TotalSeconds), cancellationToken);
+            var attempt = await MeasureAsync("2. engine: the first episode (arms the timeout timer)", () => ReceiveAsync(id!, cancellationToken), cancellationToken);
             var claimedAt = Stopwatch.StartNew();
-            await MeasureAsync("3. POST /claim (running, log, worker's task, event)", async () =>
+            await MeasureAsync("3. POST /claim (running row and index, worker's task; no event)", async () =>
             {
                 var status = await api.ClaimAsync(id!, attempt, workerId, cancellationToken);
                 if (status != HttpStatusCode.OK)
@@ -55,9 +54,9 @@ public sealed class PhaseProbe(DispatchBenchOptions options, SchedulerApi api, P
                     throw new InvalidOperationException($"The probe's claim of {id} answered {(int)status}.");
                 }
             }, cancellationToken);
-            await MeasureAsync("4. engine: the claim's event", () => Task.Delay(TimeSpan.FromSeconds(1), cancellationToken), cancellationToken);
-            await MeasureAsync("5. POST /complete (completed, log, worker counters, event)", () => api.CompleteAsync(id!, attempt, workerId, cancellationToken), cancellationToken);
-            await MeasureAsync("6. engine: the completion's event, NotifyDependents, the end", async () =>
+            await MeasureAsync("4. engine, after the claim (nothing to do in v2)", () => Task.Delay(TimeSpan.FromSeconds(1), cancellationToken), cancellationToken);
+            await MeasureAsync("5. POST /complete (completed row and index, TaskChanged raised)", () => api.CompleteAsync(id!, attempt, workerId, cancellationToken), cancellationToken);
+            await MeasureAsync("6. engine: the end episode (NotifyWaitingTasks only with dependents)", async () =>
             {
                 if (!await observer.WaitForOrchestrationAsync(id!, Timeout, cancellationToken))
                 {
