@@ -174,6 +174,22 @@ public sealed class LifecycleTests(WorkflowFixture fixture) : IClassFixture<Work
     }
 
     [Fact]
+    public async Task An_edit_committed_without_its_replan_is_repaired_by_the_reconciler()
+    {
+        var agent = await AgentAsync();
+        var never = await Api.CreateIdAsync(new { name = "never", command = "true", scheduled_at = In(TimeSpan.FromHours(1)) });
+        var id = await Api.CreateIdAsync(new { name = "waits", command = "true", dependencies = new[] { never } });
+        await WaitForOrchestrationAsync(id, OrchestrationRuntimeStatus.Running);
+
+        // What a PUT that crashed between committing the new dependency set and raising Replan leaves behind.
+        await Repository.UpdateAsync(id, task => task with { Dependencies = [], UpdatedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
+
+        var attempt = await agent.ClaimNextAsync(id);
+        Assert.Equal(HttpStatusCode.OK, (await agent.CompleteAsync(id, attempt)).Status);
+        await WaitForOrchestrationAsync(id, OrchestrationRuntimeStatus.Completed);
+    }
+
+    [Fact]
     public async Task A_version_1_instance_in_flight_at_the_upgrade_runs_to_its_end()
     {
         var agent = await AgentAsync();
