@@ -24,6 +24,7 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
     private TaskPlan _plan = Plan();
     private AttemptCheck _check = AttemptCheck.Over(new TaskChange(TaskState.Failed, 1, false));
     private int _waitsBeforeDispatch;
+    private int _failingCalls;
     private DurableTaskTestHost? _host;
 
     private DurableTaskClient Client => _host!.Client;
@@ -35,6 +36,7 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
         .AddOrchestrator<TaskWorkflow>()
         .AddActivityFunc<string, TaskPlan?>(nameof(PlanTaskActivity), (_, _) =>
         {
+            Blip("plan");
             _calls.Enqueue("plan");
             return _plans.TryDequeue(out var next) ? next : _plan;
         })
@@ -62,6 +64,7 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
         })
         .AddActivityFunc<DependencyFinished, int>(nameof(NotifyWaitingTasksActivity), (_, finished) =>
         {
+            Blip("notify");
             _calls.Enqueue($"notify {finished.Status.ToWire()}");
             return 1;
         }));
@@ -76,6 +79,16 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
 
     private async Task<string> StartAsync(int dispatched = 0) =>
         await Client.ScheduleNewOrchestrationInstanceAsync(WorkflowNames.TaskWorkflow, new TaskRun("task-1", dispatched, _plan.TimeoutSeconds));
+
+    /// <summary>A storage fault inside the activity: the first <see cref="_failingCalls"/> calls throw.</summary>
+    private void Blip(string activity)
+    {
+        if (Interlocked.Decrement(ref _failingCalls) >= 0)
+        {
+            _calls.Enqueue("fault " + activity);
+            throw new InvalidOperationException("simulated storage fault");
+        }
+    }
 
     private async Task<AttemptRef> NextDispatchAsync()
     {
@@ -116,6 +129,19 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
 
         Assert.Equal(TaskState.Failed, await OutputAsync(id));
         Assert.Equal(["plan", "dispatch 1", "dispatch 2", "dispatch 3", "notify failed"], _calls);
+    }
+
+    [Fact]
+    public async Task An_activity_that_fails_is_retried_and_the_run_goes_on()
+    {
+        _failingCalls = 2;
+        var id = await StartAsync();
+        Assert.Equal(1, (await NextDispatchAsync()).Attempt);
+        _failingCalls = 1;
+        await RaiseAsync(id, TaskState.Completed, 1, hasDependents: true);
+
+        Assert.Equal(TaskState.Completed, await OutputAsync(id));
+        Assert.Equal(["fault plan", "fault plan", "plan", "dispatch 1", "fault notify", "notify completed"], _calls);
     }
 
     [Fact]
