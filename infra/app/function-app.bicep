@@ -86,7 +86,9 @@ var appSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 
+  // Identity-based: the topic is reached with the user-assigned identity, named by its client id.
   Events__TopicEndpoint: eventsTopicEndpoint
+  Events__ClientId: identityClientId
 
   // Resolved by the platform with keyVaultReferenceIdentity, before the worker starts.
   Auth__BootstrapAdminKey: '@Microsoft.KeyVault(SecretUri=${bootstrapAdminKeyUri})'
