@@ -126,9 +126,12 @@ module eventGrid 'app/eventgrid.bicep' = {
   }
 }
 
+// After its grants: the first start resolves the Key Vault references and opens storage, Event Grid and Application
+// Insights with the identity, and a start that races the role assignments fails (or, worse, runs without its keys).
 module api 'app/function-app.bicep' = {
   name: 'api'
   scope: rg
+  dependsOn: [rbac]
   params: {
     name: 'func-api-${resourceToken}'
     planName: 'plan-${resourceToken}'
