@@ -30,7 +30,7 @@ public class SettingsSampleTests
     private static readonly string[] NamedSettings =
     [
         "FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage", "TaskHubName", StorageConnection.SettingName,
-        "Telemetry__Exporter", "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        "Telemetry__Exporter", "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     ];
 
     [Fact]
