@@ -1,4 +1,7 @@
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Events;
+using TaskScheduler.Core.Hosting;
 using TaskScheduler.Core.Storage;
 
 namespace TaskScheduler.SelfHost;
@@ -7,7 +10,12 @@ namespace TaskScheduler.SelfHost;
 /// SelfHost's counterpart of the Functions app's <c>DeliverEvents</c> queue trigger: reads the outbox queue and
 /// hands each message to <see cref="EventDelivery"/>, several at a time, backing off when the queue is empty.
 /// </summary>
-public sealed partial class EventOutboxService(SchedulerStorage storage, EventDelivery delivery, ILogger<EventOutboxService> logger) : BackgroundService
+public sealed partial class EventOutboxService(
+    QueueServiceClient queues,
+    IOptions<StorageOptions> storage,
+    IOptions<TriggerOptions> triggers,
+    EventDelivery delivery,
+    ILogger<EventOutboxService> logger) : BackgroundService
 {
     /// <summary>The Functions app's queue trigger this service stands in for (checked against functions.metadata).</summary>
     public const string QueueFunction = "DeliverEvents";
@@ -19,7 +27,8 @@ public sealed partial class EventOutboxService(SchedulerStorage storage, EventDe
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var outbox = storage.Queue(EventQueues.Outbox);
+        // The queue the DeliverEvents trigger listens on: the EventsOutboxQueue setting (or the prefixed default).
+        var outbox = queues.GetQueueClient(triggers.Value.OutboxQueueFor(storage.Value.StoragePrefix));
         var idle = TimeSpan.FromMilliseconds(100);
         var backOff = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
