@@ -20,7 +20,11 @@ public sealed partial class EventOutboxService(
     /// <summary>The Functions app's queue trigger this service stands in for (checked against functions.metadata).</summary>
     public const string QueueFunction = "DeliverEvents";
 
-    private const int Batch = 16;
+    /// <summary>Messages handled in parallel: host.json's <c>queues.batchSize</c> (checked by HostConfigurationParityTests).</summary>
+    public const int Batch = 16;
+
+    /// <summary>Back-off cap when the outbox is empty: host.json's <c>queues.maxPollingInterval</c>.</summary>
+    public static readonly TimeSpan MaxPollingInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>Longer than one delivery's timeout: a message whose delivery crashed the process is tried again.</summary>
     private static readonly TimeSpan Visibility = TimeSpan.FromSeconds(60);
@@ -41,7 +45,7 @@ public sealed partial class EventOutboxService(
                 if (messages.Length == 0)
                 {
                     await Task.Delay(idle, stoppingToken);
-                    idle = TimeSpan.FromMilliseconds(Math.Min(2000, idle.TotalMilliseconds * 2));
+                    idle = TimeSpan.FromMilliseconds(Math.Min(MaxPollingInterval.TotalMilliseconds, idle.TotalMilliseconds * 2));
                     continue;
                 }
 
