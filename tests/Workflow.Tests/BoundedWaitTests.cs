@@ -4,6 +4,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workflow;
+using TaskScheduler.TestSupport;
 using Xunit;
 
 namespace TaskScheduler.Workflow.Tests;
@@ -11,8 +12,8 @@ namespace TaskScheduler.Workflow.Tests;
 /// <summary>
 /// A retry or a delete answers over HTTP, so it must not wait for the Durable side without bound: against a Durable
 /// side that never finishes anything (a cold engine on Flex can take minutes), both return, having asked for what
-/// they need (a termination), and leave the rest to the purger or the reconciler. The deadline below only stops a
-/// hanging call from hanging the suite; it is not a timing assertion.
+/// they need (a termination), and leave the rest to a follow-up, the purger or the reconciler. The deadline below only
+/// stops a hanging call from hanging the suite; it is not a timing assertion.
 /// </summary>
 public sealed class BoundedWaitTests
 {
@@ -62,6 +63,18 @@ public sealed class BoundedWaitTests
     }
 
     [Fact]
+    public async Task A_retry_whose_previous_run_ends_after_the_reply_gets_its_new_run_then()
+    {
+        var durable = new UnresponsiveDurableClient(OrchestrationRuntimeStatus.Running);
+        Assert.False(await _workflows.RestartAsync(durable, Task("task-late"), CancellationToken.None).WaitAsync(Hang));
+
+        durable.End();
+
+        await Poll.UntilAsync(() => System.Threading.Tasks.Task.FromResult(durable.Calls), calls => calls.Contains("start task-late"), Hang, "the follow-up to start the new run");
+        Assert.Equal(["terminate task-late", "start task-late"], durable.Calls);
+    }
+
+    [Fact]
     public async Task A_retry_whose_previous_run_ended_starts_the_new_run()
     {
         var durable = new UnresponsiveDurableClient(OrchestrationRuntimeStatus.Failed);
@@ -73,22 +86,33 @@ public sealed class BoundedWaitTests
     }
 
     /// <summary>
-    /// A Durable client whose instance stays in one status: waits for it to end never return (until cancelled), and
-    /// terminations, purges and starts are recorded, not carried out.
+    /// A Durable client whose instance stays in one status until <see cref="End"/>: waits for it to end do not return
+    /// before that (until cancelled), and terminations, purges and starts are recorded, not carried out.
     /// </summary>
     private sealed class UnresponsiveDurableClient(OrchestrationRuntimeStatus status) : DurableTaskClient("unresponsive")
     {
         private readonly ConcurrentQueue<string> _calls = new();
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _isEnded;
 
         public IReadOnlyList<string> Calls => [.. _calls];
 
+        /// <summary>The instance ends (terminated) at last.</summary>
+        public void End()
+        {
+            _isEnded = true;
+            _ended.TrySetResult();
+        }
+
+        private OrchestrationRuntimeStatus Status => _isEnded ? OrchestrationRuntimeStatus.Terminated : status;
+
         public override Task<OrchestrationMetadata?> GetInstancesAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
-            System.Threading.Tasks.Task.FromResult<OrchestrationMetadata?>(new OrchestrationMetadata(WorkflowNames.TaskWorkflow, instanceId) { RuntimeStatus = status });
+            System.Threading.Tasks.Task.FromResult<OrchestrationMetadata?>(new OrchestrationMetadata(WorkflowNames.TaskWorkflow, instanceId) { RuntimeStatus = Status });
 
         public override async Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
         {
-            await System.Threading.Tasks.Task.Delay(Timeout.Infinite, cancellation);
-            throw new InvalidOperationException("unreachable");
+            await _ended.Task.WaitAsync(cancellation);
+            return new OrchestrationMetadata(WorkflowNames.TaskWorkflow, instanceId) { RuntimeStatus = Status };
         }
 
         public override Task TerminateInstanceAsync(string instanceId, TerminateInstanceOptions? options = null, CancellationToken cancellation = default)
