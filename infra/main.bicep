@@ -7,8 +7,30 @@ import { webhookEndpoint } from 'app/eventgrid.bicep'
 @description('azd environment name; it names the resource group and seeds every resource name.')
 param environmentName string
 
+// The regions that offer Flex Consumption with .NET 10 isolated, as the azd Flex quickstart
+// (Azure-Samples/functions-quickstart-dotnet-azd) lists them; `az functionapp list-flexconsumption-locations`
+// prints the current list when a region is added.
 @minLength(1)
 @description('Region for every resource. It must offer the Flex Consumption plan.')
+@allowed([
+  'australiaeast'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'northcentralus'
+  'northeurope'
+  'southcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+  'westcentralus'
+  'westeurope'
+  'westus2'
+])
 @metadata({ azd: { type: 'location' } })
 param location string
 
@@ -126,9 +148,12 @@ module eventGrid 'app/eventgrid.bicep' = {
   }
 }
 
+// After its grants: the first start resolves the Key Vault references and opens storage, Event Grid and Application
+// Insights with the identity, and a start that races the role assignments fails (or, worse, runs without its keys).
 module api 'app/function-app.bicep' = {
   name: 'api'
   scope: rg
+  dependsOn: [rbac]
   params: {
     name: 'func-api-${resourceToken}'
     planName: 'plan-${resourceToken}'

@@ -180,7 +180,7 @@ run_transactions() {
     bench idle --Prefix "tx$polling" --Label "idle-$polling" --What "SelfHost alone" --EnginePollingMs "$polling"
     stop_selfhost
   done
-  start_selfhost txlife 250 "$PROXY_STORAGE" Scheduler__ReconcileIntervalSeconds=3600
+  start_selfhost txlife 250 "$PROXY_STORAGE" ReconcileTasksSchedule="0 0 * * * *"
   bench transactions --Prefix txlife --AgentStorage "$AGENT_PROXY_STORAGE" --Label transactions
   stop_selfhost
   start_selfhost txlife 250 "$PROXY_STORAGE"

@@ -54,7 +54,7 @@ start_selfhost() {
   # The maintenance sweeps would start "repairing" all of them during the measurement, so their first tick is put
   # beyond a scenario's life (their longest allowed intervals; SelfHost starts afresh for each scenario).
   AzureWebJobsStorage="$STORAGE" SchedulerStorage="$STORAGE" Scheduler__StoragePrefix="$PREFIX" \
-    Scheduler__WorkerSweepIntervalSeconds=600 Scheduler__ReconcileIntervalSeconds=3600 \
+    SweepLostWorkersSchedule="0 */10 * * * *" ReconcileTasksSchedule="0 0 * * * *" \
     Logging__LogLevel__Default=Warning \
     Auth__BootstrapAdminKey="$BENCH_APIKEY" Auth__Tiers__internal__Limit=100000000 \
     dotnet "$SELFHOST_DLL" --urls "$url" >>"$1/selfhost.log" 2>&1 &

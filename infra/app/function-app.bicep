@@ -59,6 +59,15 @@ param jwtAuthority string
 @description('Audience expected in JWTs; empty for the app default.')
 param jwtAudience string
 
+@description('NCRONTAB schedule (with seconds) of the lost-worker sweep. Each firing wakes an instance: a slower sweep lets an idle app scale in, and detects a lost worker later.')
+param sweepLostWorkersSchedule string = '*/10 * * * * *'
+
+@description('NCRONTAB schedule of the reconciliation sweep.')
+param reconcileTasksSchedule string = '0 * * * * *'
+
+@description('NCRONTAB schedule of the Durable history purge.')
+param purgeHistorySchedule string = '30 * * * * *'
+
 @description('Upper bound on instances; it also bounds the load the API can put on storage.')
 @minValue(40)
 @maxValue(1000)
@@ -76,6 +85,8 @@ var appSettings = {
   AzureWebJobsStorage__queueServiceUri: hubQueueEndpoint
   AzureWebJobsStorage__tableServiceUri: hubTableEndpoint
   TaskHubName: taskHubName
+  // No anonymous host homepage at /: every answer the app gives comes from its own functions.
+  AzureWebJobsDisableHomepage: 'true'
 
   // The scheduler's own tables and queues: the data account.
   SchedulerStorage__credential: 'managedidentity'
@@ -83,10 +94,19 @@ var appSettings = {
   SchedulerStorage__tableServiceUri: dataTableEndpoint
   SchedulerStorage__queueServiceUri: dataQueueEndpoint
 
+  // Resolved by the host in the trigger attributes (%name%); the app checks at start that the queue is the one its
+  // producers write (no Scheduler__StoragePrefix here, so the plain name).
+  EventsOutboxQueue: 'events-outbox'
+  SweepLostWorkersSchedule: sweepLostWorkersSchedule
+  ReconcileTasksSchedule: reconcileTasksSchedule
+  PurgeHistorySchedule: purgeHistorySchedule
+
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 
+  // Identity-based: the topic is reached with the user-assigned identity, named by its client id.
   Events__TopicEndpoint: eventsTopicEndpoint
+  Events__ClientId: identityClientId
 
   // Resolved by the platform with keyVaultReferenceIdentity, before the worker starts.
   Auth__BootstrapAdminKey: '@Microsoft.KeyVault(SecretUri=${bootstrapAdminKeyUri})'

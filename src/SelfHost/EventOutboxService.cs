@@ -1,4 +1,7 @@
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Events;
+using TaskScheduler.Core.Hosting;
 using TaskScheduler.Core.Storage;
 
 namespace TaskScheduler.SelfHost;
@@ -7,19 +10,29 @@ namespace TaskScheduler.SelfHost;
 /// SelfHost's counterpart of the Functions app's <c>DeliverEvents</c> queue trigger: reads the outbox queue and
 /// hands each message to <see cref="EventDelivery"/>, several at a time, backing off when the queue is empty.
 /// </summary>
-public sealed partial class EventOutboxService(SchedulerStorage storage, EventDelivery delivery, ILogger<EventOutboxService> logger) : BackgroundService
+public sealed partial class EventOutboxService(
+    QueueServiceClient queues,
+    IOptions<StorageOptions> storage,
+    IOptions<TriggerOptions> triggers,
+    EventDelivery delivery,
+    ILogger<EventOutboxService> logger) : BackgroundService
 {
     /// <summary>The Functions app's queue trigger this service stands in for (checked against functions.metadata).</summary>
     public const string QueueFunction = "DeliverEvents";
 
-    private const int Batch = 16;
+    /// <summary>Messages handled in parallel: host.json's <c>queues.batchSize</c> (checked by HostConfigurationParityTests).</summary>
+    public const int Batch = 16;
+
+    /// <summary>Back-off cap when the outbox is empty: host.json's <c>queues.maxPollingInterval</c>.</summary>
+    public static readonly TimeSpan MaxPollingInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>Longer than one delivery's timeout: a message whose delivery crashed the process is tried again.</summary>
     private static readonly TimeSpan Visibility = TimeSpan.FromSeconds(60);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var outbox = storage.Queue(EventQueues.Outbox);
+        // The queue the DeliverEvents trigger listens on: the EventsOutboxQueue setting (or the prefixed default).
+        var outbox = queues.GetQueueClient(triggers.Value.OutboxQueueFor(storage.Value.StoragePrefix));
         var idle = TimeSpan.FromMilliseconds(100);
         var backOff = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
@@ -32,7 +45,7 @@ public sealed partial class EventOutboxService(SchedulerStorage storage, EventDe
                 if (messages.Length == 0)
                 {
                     await Task.Delay(idle, stoppingToken);
-                    idle = TimeSpan.FromMilliseconds(Math.Min(2000, idle.TotalMilliseconds * 2));
+                    idle = TimeSpan.FromMilliseconds(Math.Min(MaxPollingInterval.TotalMilliseconds, idle.TotalMilliseconds * 2));
                     continue;
                 }
 

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.RateLimiting;
-using TaskScheduler.Core.Api;
-using TaskScheduler.Functions.Http;
 
 namespace TaskScheduler.SelfHost;
 
@@ -11,9 +10,10 @@ namespace TaskScheduler.SelfHost;
 /// The Functions host's HTTP throttles, applied by SelfHost from the same settings: host.json's
 /// <c>extensions.http.maxConcurrentRequests</c> and <c>maxOutstandingRequests</c>, overridable the way the
 /// Functions host allows (<c>AzureFunctionsJobHost__extensions__http__maxConcurrentRequests</c>). Past the
-/// outstanding limit a request is refused at once (503 <c>service_unavailable</c> + <c>Retry-After</c>, in the
-/// envelope) instead of queueing behind work storage cannot finish: overload sheds load rather than timing everyone
-/// out. Built on ASP.NET Core's rate-limiting middleware (a <see cref="ConcurrencyLimiter"/>), not hand-written.
+/// outstanding limit a request is refused at once instead of queueing behind work storage cannot finish: overload
+/// sheds load rather than timing everyone out. The refusal is the Functions host's own: 429 with an empty body,
+/// before any of the app's code (no envelope, no rate-limit headers), so a client sees one answer from either host
+/// (README "Overload"). Built on ASP.NET Core's rate-limiting middleware (a <see cref="ConcurrencyLimiter"/>).
 /// </summary>
 public sealed record HttpThrottles(int MaxConcurrentRequests, int MaxOutstandingRequests)
 {
@@ -55,15 +55,21 @@ public sealed record HttpThrottles(int MaxConcurrentRequests, int MaxOutstanding
         var queue = MaxOutstandingRequests == int.MaxValue ? int.MaxValue : MaxOutstandingRequests - permits;
         services.AddRateLimiter(options =>
         {
-            options.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
+            // As the Functions host's throttle answers: 429, nothing else.
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = static (context, _) =>
+            {
+                // Not the envelope the status-code pages would add: the host's throttle writes no body.
+                if (context.HttpContext.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+                {
+                    statusPages.Enabled = false;
+                }
+
+                return ValueTask.CompletedTask;
+            };
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(_ => RateLimitPartition.GetConcurrencyLimiter(
                 "all",
                 _ => new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = queue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst }));
-            options.OnRejected = static async (context, cancellationToken) =>
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "1";
-                await ApiResults.Error(new ApiException(503, ErrorCodes.ServiceUnavailable, "The server is at its limit of outstanding requests; retry in a second.")).WriteAsync(context.HttpContext);
-            };
         });
     }
 

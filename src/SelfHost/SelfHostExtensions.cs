@@ -62,14 +62,17 @@ public static class SelfHostExtensions
         return app;
     }
 
-    /// <summary>Routing answers unknown paths (404) and wrong methods (405) with no body: give them the envelope.</summary>
+    /// <summary>
+    /// Under <c>/api</c> the unmatched-route function answers unknown paths and wrong methods, as under the Functions
+    /// host; elsewhere (or with a method no function lists) routing answers 404 or 405 with no body: give them the envelope.
+    /// </summary>
     private static Task WriteStatusEnvelopeAsync(StatusCodeContext context)
     {
         var status = context.HttpContext.Response.StatusCode;
         var error = status switch
         {
-            404 => new ApiException(404, ErrorCodes.NotFound, "No such endpoint."),
-            405 => new ApiException(405, ErrorCodes.MethodNotAllowed, "This endpoint does not support the method."),
+            404 => ApiException.NoSuchEndpoint(),
+            405 => ApiException.MethodNotAllowed(),
             _ => new ApiException(status, ErrorCodes.InvalidParameter, "The request could not be served."),
         };
         return ApiResults.Error(error).WriteAsync(context.HttpContext);

@@ -17,7 +17,7 @@ public sealed class AgentSystem : IAsyncLifetime
         ["Scheduler__RetryBaseDelaySeconds"] = "0.5",
         ["Scheduler__HeartbeatIntervalSeconds"] = "1",
         ["Scheduler__WorkerOfflineAfterSeconds"] = "6",
-        ["Scheduler__WorkerSweepIntervalSeconds"] = "1",
+        ["SweepLostWorkersSchedule"] = "* * * * * *",
         ["DurableTask__MaxQueuePollingIntervalMs"] = "200",
     };
 

@@ -72,7 +72,8 @@ public class HostParityTests(SelfHostFixture fixture) : IClassFixture<SelfHostFi
     [Fact]
     public async Task Every_http_function_answers_over_http_on_SelfHost()
     {
-        foreach (var entry in FunctionsAppRoutes())
+        // The unmatched-route function answers 404/405 by design (UnmatchedRouteTests).
+        foreach (var entry in FunctionsAppRoutes().Where(r => !r.EndsWith("/{*rest}", StringComparison.Ordinal)))
         {
             var (method, route) = (entry[..entry.IndexOf(' ', StringComparison.Ordinal)], entry[(entry.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
             var path = System.Text.RegularExpressions.Regex.Replace(route[(FunctionEndpoints.RoutePrefix.Length + 1)..], "{[^}]+}", "task-parity");

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Events;
+using TaskScheduler.Core.Hosting;
 using TaskScheduler.Core.Storage;
 using TaskScheduler.Core.Workflow;
 using TaskScheduler.TestSupport;
@@ -30,7 +31,12 @@ public class SettingsSampleTests
     private static readonly string[] NamedSettings =
     [
         "FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage", "TaskHubName", StorageConnection.SettingName,
-        "Telemetry__Exporter", "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        "Telemetry__Exporter", "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        "AzureWebJobsDisableHomepage",
+
+        // Bound from the root (TriggerOptions): the Functions host resolves them in the trigger attributes.
+        nameof(TriggerOptions.EventsOutboxQueue), nameof(TriggerOptions.SweepLostWorkersSchedule),
+        nameof(TriggerOptions.ReconcileTasksSchedule), nameof(TriggerOptions.PurgeHistorySchedule),
     ];
 
     [Fact]

@@ -10,7 +10,8 @@ namespace TaskScheduler.Api.Tests;
 
 /// <summary>
 /// host.json's HTTP throttles (the Functions host's <c>maxConcurrentRequests</c>/<c>maxOutstandingRequests</c>) hold
-/// in SelfHost too: past them a request is refused at once in the envelope, and a refused create leaves no task.
+/// in SelfHost too: past them a request is refused at once as the Functions host refuses it (429, empty body), and a
+/// refused create leaves no task.
 /// </summary>
 public class ThrottleTests
 {
@@ -33,7 +34,7 @@ public class ThrottleTests
     }
 
     [Fact]
-    public async Task Past_the_outstanding_limit_creates_are_refused_with_503_and_leave_no_task()
+    public async Task Past_the_outstanding_limit_creates_are_refused_with_the_hosts_bare_429_and_leave_no_task()
     {
         await using var host = await SelfHostProcess.StartAsync(new Dictionary<string, string>
         {
@@ -44,19 +45,20 @@ public class ThrottleTests
         var replies = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
         {
             using var response = await host.Client.PostAsJsonAsync("tasks", new { name = $"burst-{i}", command = "true", scheduled_at = DateTimeOffset.UtcNow.AddDays(1) });
-            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            var code = body.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object ? error.GetProperty("code").GetString() : null;
-            return (response.StatusCode, RetryAfter: response.Headers.RetryAfter?.Delta, Code: code);
+            var body = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, Body: body, RateLimited: response.Headers.Contains("X-RateLimit-Limit"));
         }));
 
         var created = replies.Count(r => r.StatusCode == HttpStatusCode.Created);
-        var refused = replies.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        var refused = replies.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
         Assert.Equal(40, created + refused.Count);
         Assert.InRange(created, 1, 39);
         Assert.All(refused, r =>
         {
-            Assert.Equal("service_unavailable", r.Code);
-            Assert.Equal(TimeSpan.FromSeconds(1), r.RetryAfter);
+            // Refused before the gate: no envelope and no rate-limit headers, which is how a client tells overload
+            // from its credential's rate limit (429 rate_limited, in the envelope, with X-RateLimit-*).
+            Assert.Equal(string.Empty, r.Body);
+            Assert.False(r.RateLimited);
         });
 
         var (_, listing) = await Poll.UntilAsync(

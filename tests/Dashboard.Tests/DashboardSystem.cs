@@ -25,7 +25,7 @@ public sealed class DashboardSystem : IAsyncLifetime
     {
         ["Scheduler__HeartbeatIntervalSeconds"] = "1",
         ["Scheduler__WorkerOfflineAfterSeconds"] = "10",
-        ["Scheduler__WorkerSweepIntervalSeconds"] = "1",
+        ["SweepLostWorkersSchedule"] = "* * * * * *",
         ["DurableTask__MaxQueuePollingIntervalMs"] = "200",
 
         // A tier small enough for the dashboard to be throttled in a test.

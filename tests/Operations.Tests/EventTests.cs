@@ -33,7 +33,7 @@ public sealed class EventTests
             ["Events__RetryBaseDelaySeconds"] = "0.5",
             ["Scheduler__RetryBaseDelaySeconds"] = "0.5",
             ["Scheduler__WorkerOfflineAfterSeconds"] = "4",
-            ["Scheduler__WorkerSweepIntervalSeconds"] = "1",
+            ["SweepLostWorkersSchedule"] = "* * * * * *",
             ["DurableTask__MaxQueuePollingIntervalMs"] = "200",
         });
         var api = host.Client;

@@ -117,7 +117,7 @@ public class RouteAuthorizationTests(SecuredHost host)
                 using var client = host.Client("ApiKey " + key);
                 using var response = await SendAsync(client, route);
                 var body = await response.Content.ReadAsStringAsync();
-                if (Scopes.Allows(scopes.ToHashSet(), route.Scope))
+                if (ScopePolicy.Admits(scopes.ToHashSet(), route.Scope))
                 {
                     Assert.True(response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)response.StatusCode < 500,
                         $"{route} with {string.Join(' ', scopes)}: {(int)response.StatusCode} {body}");

@@ -41,7 +41,9 @@ public static partial class Routes
         var routes = ((IEndpointRouteBuilder)app).DataSources
             .SelectMany(source => source.Endpoints)
             .OfType<RouteEndpoint>()
-            .SelectMany(endpoint => endpoint.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(method => new Route(
+            // A HEAD reply has no body whose envelope could be checked (the unmatched-route function lists HEAD; its
+            // answer is checked by UnmatchedRouteTests).
+            .SelectMany(endpoint => endpoint.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Where(method => method != "HEAD").Select(method => new Route(
                 method,
                 endpoint.RoutePattern.RawText!.TrimStart('/')[(FunctionEndpoints.RoutePrefix.Length + 1)..],
                 endpoint.Metadata.GetMetadata<HttpFunction>()?.Scope ?? throw new Xunit.Sdk.XunitException($"{endpoint.DisplayName} carries no function and so no scope"))))

@@ -38,7 +38,7 @@ public class SecuredHost : IAsyncLifetime
         ["Auth__Jwt__SigningKey"] = SigningKey,
         ["Auth__Tiers__tiny__Limit"] = TinyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Auth__Tiers__tiny__WindowSeconds"] = "86400",
-        ["Scheduler__ReconcileIntervalSeconds"] = "3600",
+        ["ReconcileTasksSchedule"] = "0 0 * * * *",
 
         // The bootstrap key every test client sends must never be the limit under test.
         ["Auth__Tiers__internal__Limit"] = "10000000",

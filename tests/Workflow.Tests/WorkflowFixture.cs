@@ -12,8 +12,8 @@ public class WorkflowFixture : IAsyncLifetime
     {
         ["Scheduler__RetryBaseDelaySeconds"] = "1",
         ["Scheduler__WorkerOfflineAfterSeconds"] = "60",
-        ["Scheduler__WorkerSweepIntervalSeconds"] = "1",
-        ["Scheduler__ReconcileIntervalSeconds"] = "5",
+        ["SweepLostWorkersSchedule"] = "* * * * * *",
+        ["ReconcileTasksSchedule"] = "*/5 * * * * *",
         ["Scheduler__ReconcileGraceSeconds"] = "3",
         ["DurableTask__MaxQueuePollingIntervalMs"] = "200",
     };

@@ -26,5 +26,11 @@ public sealed class ApiException(int status, string code, string message, IReadO
 
     public static ApiException NotFound(string what) => new(404, ErrorCodes.NotFound, what);
 
+    /// <summary>A path no endpoint serves (both hosts give this same answer).</summary>
+    public static ApiException NoSuchEndpoint() => NotFound("No such endpoint.");
+
+    /// <summary>A path some endpoint serves, with a method it does not accept.</summary>
+    public static ApiException MethodNotAllowed() => new(405, ErrorCodes.MethodNotAllowed, "This endpoint does not support the method.");
+
     public static ApiException Conflict(string message) => new(409, ErrorCodes.Conflict, message);
 }

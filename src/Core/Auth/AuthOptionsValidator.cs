@@ -8,9 +8,33 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
     public const int MinimumSecretLength = 32;
 
+    /// <summary>
+    /// How an app setting that App Service could not resolve from Key Vault reaches the app: as its own reference text,
+    /// <c>@Microsoft.KeyVault(SecretUri=...)</c> or <c>@Microsoft.KeyVault(VaultName=...;SecretName=...)</c>. It is long
+    /// enough to pass as a key, and public knowledge (it names the vault), so it must never become one.
+    /// </summary>
+    public const string KeyVaultReferencePrefix = "@Microsoft.KeyVault(";
+
+    public static bool IsUnresolvedKeyVaultReference(string? value) =>
+        value is not null && value.TrimStart().StartsWith(KeyVaultReferencePrefix, StringComparison.OrdinalIgnoreCase);
+
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
         var failures = new List<string>();
+        foreach (var (setting, value) in new[] { ("Auth:BootstrapAdminKey", options.BootstrapAdminKey), ("Auth:Jwt:SigningKey", options.Jwt.SigningKey) })
+        {
+            if (IsUnresolvedKeyVaultReference(value))
+            {
+                failures.Add($"{setting} is an unresolved Key Vault reference: the platform could not read the secret (is the app's identity granted Key Vault Secrets User, and does keyVaultReferenceIdentity name it?).");
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            // The length checks below would pass the reference text, so stop here.
+            return ValidateOptionsResult.Fail(failures);
+        }
+
         if (!string.IsNullOrEmpty(options.BootstrapAdminKey) && options.BootstrapAdminKey.Length < MinimumSecretLength)
         {
             failures.Add($"Auth:BootstrapAdminKey must be at least {MinimumSecretLength} characters.");

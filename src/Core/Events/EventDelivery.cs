@@ -3,12 +3,12 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
-using Azure.Core;
 using Azure.Identity;
 using Azure.Messaging;
 using Azure.Messaging.EventGrid;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TaskScheduler.Core.Hosting;
 using TaskScheduler.Core.Storage;
 
 namespace TaskScheduler.Core.Events;
@@ -127,10 +127,8 @@ public sealed partial class EventDelivery(
             return new EventGridPublisherClient(endpoint, new AzureKeyCredential(settings.TopicKey));
         }
 
-        TokenCredential credential = string.IsNullOrEmpty(settings.ClientId)
-            ? new DefaultAzureCredential()
-            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(settings.ClientId));
-        return new EventGridPublisherClient(endpoint, credential);
+        // Events__ClientId names the app's user-assigned identity (function-app.bicep sets it).
+        return new EventGridPublisherClient(endpoint, AzureCredentials.ForClientId(settings.ClientId));
     }
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Delivered {Type} {EventId} to {Target} (try {Attempt})")]

@@ -14,10 +14,13 @@ public sealed class EventOptions
     /// <summary>The Event Grid topic endpoint (CloudEvents 1.0 input schema).</summary>
     public Uri? TopicEndpoint { get; set; }
 
-    /// <summary>A topic access key; without it the app's managed identity (or <c>DefaultAzureCredential</c>) is used.</summary>
+    /// <summary>A topic access key; without it the managed identity <see cref="ClientId"/> (or <c>DefaultAzureCredential</c>) is used.</summary>
     public string? TopicKey { get; set; }
 
-    /// <summary>The client id of a user-assigned managed identity for the topic.</summary>
+    /// <summary>
+    /// The client id of the user-assigned managed identity that may send to the topic. Required in Azure: without it
+    /// <c>DefaultAzureCredential</c> cannot find a user-assigned identity and every event is dead-lettered.
+    /// </summary>
     public string? ClientId { get; set; }
 
     /// <summary>Receivers for local delivery, e.g. <c>Events__Webhooks__0__Url</c> and <c>Events__Webhooks__0__Secret</c>.</summary>

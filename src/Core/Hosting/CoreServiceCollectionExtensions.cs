@@ -28,6 +28,13 @@ public static class CoreServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        // Bound from the root: the flat settings the Functions host resolves in the trigger attributes (%name%).
+        services.AddOptions<TriggerOptions>()
+            .Bind(configuration)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TriggerOptions>>(provider =>
+            new TriggerOptionsValidator(provider.GetRequiredService<IOptions<StorageOptions>>(), configuration));
+
         services.AddOptions<AuthOptions>()
             .BindConfiguration(AuthOptions.SectionName)
             .PostConfigure(options => options.AddBuiltInTiers())

@@ -23,13 +23,7 @@ public sealed class WorkflowOptions
     [Range(3, 3600)]
     public int WorkerOfflineAfterSeconds { get; set; } = 30;
 
-    /// <summary>How often the lost-worker sweep runs (SelfHost; the Functions timer has its own schedule).</summary>
-    [Range(1, 600)]
-    public int WorkerSweepIntervalSeconds { get; set; } = 10;
 
-    /// <summary>How often the reconciliation sweep looks for tasks whose orchestration is missing.</summary>
-    [Range(5, 3600)]
-    public int ReconcileIntervalSeconds { get; set; } = 60;
 
     /// <summary>A task must be at least this old before the sweep judges its orchestration missing.</summary>
     [Range(1, 3600)]
@@ -49,9 +43,6 @@ public sealed class WorkflowOptions
     [Range(0, 30 * 86400)]
     public int HistoryRetentionSeconds { get; set; } = 300;
 
-    /// <summary>How often SelfHost purges finished orchestrations (the Functions timer has its own schedule).</summary>
-    [Range(5, 86400)]
-    public int PurgeIntervalSeconds { get; set; } = 60;
 
     /// <summary>How often the finished-task counters (metrics, workers' completed and failed) are written.</summary>
     [Range(1, 300)]

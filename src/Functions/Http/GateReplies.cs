@@ -13,11 +13,12 @@ public static class GateReplies
     /// <summary>The admitted caller, for code that wants to know who called.</summary>
     public static readonly object CallerItemKey = new();
 
+    /// <param name="requiredScope">The function's scope (<see cref="ScopePolicy.AnyCredential"/>: a credential only); null where no function matched.</param>
     /// <returns>True when the request may go on to its function.</returns>
     public static async Task<bool> AdmitAsync(HttpContext context, RequestGate gate, string? requiredScope)
     {
         var request = context.Request;
-        var result = await gate.AdmitAsync(request.Headers.Authorization, request.Headers.Accept, requiredScope, context.RequestAborted);
+        var result = await gate.AdmitAsync(request.Headers.Authorization, request.Headers.Accept, ScopePolicy.GateScope(requiredScope), context.RequestAborted);
         SetHeaders(context.Response, result.Headers);
         context.Response.OnStarting(static state =>
         {

@@ -1,4 +1,7 @@
 using System.Reflection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Azure.Functions.Worker;
 using TaskScheduler.Core.Auth;
 
@@ -9,7 +12,8 @@ namespace TaskScheduler.Functions.Http;
 /// host reads. Both hosts build it at start: the Functions app to authorise each invocation, SelfHost to map its
 /// endpoints. Building it fails when a function declares no <see cref="RequiresScopeAttribute"/>, so such a
 /// function is never served (fail closed). The one exemption is a GET-only function marked
-/// <see cref="PublicStaticAssetsAttribute"/> (the dashboard's files), which both middlewares let through.
+/// <see cref="PublicStaticAssetsAttribute"/> (the dashboard's files), which both middlewares let through; the
+/// unmatched-route function (<see cref="AnyCredentialAttribute"/>) needs a credential but no scope.
 /// </summary>
 public sealed class HttpFunctionCatalog
 {
@@ -28,6 +32,22 @@ public sealed class HttpFunctionCatalog
 
         Functions = functions;
         _byEntryPoint = functions.ToDictionary(f => f.EntryPoint, StringComparer.Ordinal);
+        _routes = functions.Where(f => f.Scope != ScopePolicy.AnyCredential)
+            .Select(f => new TemplateMatcher(TemplateParser.Parse(f.Route), new RouteValueDictionary()))
+            .ToList();
+    }
+
+    private readonly List<TemplateMatcher> _routes;
+
+    /// <summary>
+    /// Whether some function (other than the unmatched-route one) serves <paramref name="path"/> (relative to the
+    /// route prefix), whatever its methods: the unmatched-route function then answers 405, else 404. Matched the way
+    /// both hosts' routers match templates (case-insensitive literals, one segment per parameter).
+    /// </summary>
+    public bool ServesPath(string path)
+    {
+        var pathString = new PathString("/" + path.TrimStart('/'));
+        return _routes.Any(route => route.TryMatch(pathString, new RouteValueDictionary()));
     }
 
     public IReadOnlyList<HttpFunction> Functions { get; }

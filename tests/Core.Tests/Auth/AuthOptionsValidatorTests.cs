@@ -53,4 +53,20 @@ public class AuthOptionsValidatorTests
         });
         Assert.Contains(failures, f => f.StartsWith(setting, StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("@Microsoft.KeyVault(SecretUri=https://kv-abcdef123456.vault.azure.net/secrets/bootstrap-admin-key/)")]
+    [InlineData("@Microsoft.KeyVault(VaultName=kv-abcdef123456;SecretName=jwt-signing-key)")]
+    [InlineData("  @microsoft.keyvault(SecretUri=https://kv-abcdef123456.vault.azure.net/secrets/x)")]
+    public void An_unresolved_Key_Vault_reference_is_refused_as_either_secret(string reference)
+    {
+        Assert.Contains(Failures(o => o.BootstrapAdminKey = reference), f => f.StartsWith("Auth:BootstrapAdminKey is an unresolved Key Vault reference", StringComparison.Ordinal));
+        Assert.Contains(Failures(o => o.Jwt.SigningKey = reference), f => f.StartsWith("Auth:Jwt:SigningKey is an unresolved Key Vault reference", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_resolved_secret_that_mentions_Key_Vault_later_is_accepted()
+    {
+        Assert.Empty(Failures(o => o.BootstrapAdminKey = "not-a-reference-@Microsoft.KeyVault(0123456789abcdef"));
+    }
 }
