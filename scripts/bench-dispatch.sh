@@ -7,6 +7,7 @@
 #   scripts/bench-dispatch.sh throughput    B: no-op tasks with fake agents, beside a trivial orchestration on the engine
 #   scripts/bench-dispatch.sh transactions  C: storage requests per task, and idle rates, through the counting proxy
 #   scripts/bench-dispatch.sh agent         D: the real agent: throughput with 1 and 2 agents, then latency with 1
+#   scripts/bench-dispatch.sh floor         F: Azurite alone: table calls per second by table size (the emulator's ceiling)
 #   scripts/bench-dispatch.sh create        E: POST /tasks from 16 concurrent clients, no agent (BENCH_CREATES, default 2000)
 #   scripts/bench-dispatch.sh all           all of them into one results folder (about 75 minutes)
 # Knobs (environment): BENCH_LATENCY_RUNS (engine:agent poll caps in ms, default "250:1000 100:1000 1000:1000 100:250"),
@@ -216,9 +217,14 @@ run_create() {
   stop_selfhost
 }
 
+run_floor() {
+  log "floor: Azurite alone, 16 concurrent callers"
+  bench floor --Prefix floor --Submitters 16 --Label floor
+}
+
 mode=${1:-}
 case "$mode" in
-  latency | throughput | transactions | agent | create | all) ;;
+  latency | throughput | transactions | agent | create | floor | all) ;;
   *) usage ;;
 esac
 
@@ -236,6 +242,7 @@ case "$mode" in
   transactions) run_transactions ;;
   agent) run_agent ;;
   create) run_create ;;
+  floor) run_floor ;;
   all) run_latency; run_throughput; run_transactions; run_agent; run_create ;;
 esac
 cleanup

@@ -18,6 +18,7 @@ public static class DispatchBenchProgram
           agent-throughput  `true` tasks through SelfHost and the real agents the script started
           agent-latency     POST -> started_at with the real agent, one task at a time with idle gaps
           create            POST /tasks from N concurrent clients, no agent (closed loop)
+          floor             Azurite alone: inserts, point reads and partition queries per second by table size
           report            the Markdown tables of a results folder
         """;
 
@@ -76,6 +77,9 @@ public static class DispatchBenchProgram
                 return 0;
             case "create":
                 await new CreateBenchmark(options, loggerFactory.CreateLogger<CreateBenchmark>()).RunAsync(stop.Token);
+                return 0;
+            case "floor":
+                await new AzuriteFloor(options, loggerFactory.CreateLogger<AzuriteFloor>()).RunAsync(stop.Token);
                 return 0;
             case "report":
                 await Console.Out.WriteAsync(DispatchReport.Render(options));

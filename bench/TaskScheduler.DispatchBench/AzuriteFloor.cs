@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+
+namespace TaskScheduler.DispatchBench;
+
+/// <summary>What Azurite serves per second for one kind of table call at one table size.</summary>
+public sealed record FloorFigure(string Operation, int TableRows, int Calls, double Seconds, double PerSecond);
+
+/// <summary>
+/// The emulator's own ceiling, without the scheduler: for tables of growing size, how many point inserts, point
+/// reads and single-partition queries (the engine reads an instance's history and status this way) Azurite answers
+/// per second from <see cref="DispatchBenchOptions.Submitters"/> concurrent callers. A task's life needs a known
+/// number of each (the transactions table), so these figures bound what any code can get out of this machine.
+/// </summary>
+public sealed class AzuriteFloor(DispatchBenchOptions options, ILogger<AzuriteFloor> logger)
+{
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(8);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var service = new TableServiceClient(options.Storage);
+        var figures = new List<FloorFigure>();
+        var inserted = 0;
+        foreach (var size in new[] { 0, 2_000, 10_000 })
+        {
+            var table = service.GetTableClient($"{options.Prefix}floor{size}");
+            await table.CreateIfNotExistsAsync(cancellationToken);
+            for (var from = 0; from < size; from += 100)
+            {
+                // One partition per 100 rows, as the engine's History holds one partition per instance.
+                await table.SubmitTransactionAsync(Enumerable.Range(from, Math.Min(100, size - from)).Select(i =>
+                    new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"p{from / 100}", $"r{i}") { ["Payload"] = new string('x', 200) })), cancellationToken);
+            }
+
+            var partitions = Math.Max(1, size / 100);
+            figures.Add(await MeasureAsync("point insert", size, i => table.AddEntityAsync(new TableEntity("insert", $"{Interlocked.Increment(ref inserted)}") { ["Payload"] = new string('x', 200) }, cancellationToken), cancellationToken));
+            figures.Add(await MeasureAsync("point read", size, i => table.GetEntityIfExistsAsync<TableEntity>($"p{i % partitions}", $"r{(i % partitions) * 100}", cancellationToken: cancellationToken), cancellationToken));
+            figures.Add(await MeasureAsync("query one partition", size, async i =>
+            {
+                await foreach (var _ in table.QueryAsync<TableEntity>($"PartitionKey eq 'p{i % partitions}'", cancellationToken: cancellationToken))
+                {
+                }
+            }, cancellationToken));
+        }
+
+        await ResultFiles.WriteAsync(options, options.Label + ".json", figures);
+        foreach (var figure in figures)
+        {
+            logger.LogInformation("{Operation} on {Rows} rows: {Rate:F0}/s", figure.Operation, figure.TableRows, figure.PerSecond);
+        }
+    }
+
+    private async Task<FloorFigure> MeasureAsync(string operation, int rows, Func<int, Task> call, CancellationToken cancellationToken)
+    {
+        var calls = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, options.Submitters).Select(async _ =>
+        {
+            while (clock.Elapsed < Window)
+            {
+                await call(Interlocked.Increment(ref calls));
+            }
+        }));
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new FloorFigure(operation, rows, calls, seconds, calls / seconds);
+    }
+}
