@@ -38,34 +38,35 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
         ApplyAllAsync(Changes(before, after), cancellationToken);
 
     /// <summary>
-    /// The part of a change that goes before the task row's write: the task's rows in the partitions it enters (a
-    /// new status, a new tag), with their counters. So whatever line a crash stops at, the task is listed under the
+    /// The change from <paramref name="before"/> to <paramref name="after"/>, worked out once for a write that applies
+    /// it in two steps around the task row (<see cref="EnterAsync"/>, <see cref="SettleAsync"/>).
+    /// </summary>
+    public static IndexMove Plan(TaskItem? before, TaskItem after)
+    {
+        var changes = Changes(before, after);
+        return new IndexMove(changes.Where(change => change.CounterDelta > 0).ToList(), changes.Where(change => change.CounterDelta <= 0).ToList());
+    }
+
+    /// <summary>
+    /// The part of a move that goes before the task row's write: the task's rows in the partitions it enters (a new
+    /// status, a new tag), with their counters. So whatever line a crash stops at, the task is listed under the
     /// status its row has: before the row's write, the new rows do not match the row and are skipped; after it, the
     /// old ones are.
     /// </summary>
-    /// <returns>Whether there was anything to enter (else there is nothing to undo either).</returns>
-    public async Task<bool> EnterAsync(TaskItem? before, TaskItem after, CancellationToken cancellationToken)
-    {
-        var entering = Changes(before, after).Where(change => change.CounterDelta > 0).ToList();
-        await ApplyAllAsync(entering, cancellationToken);
-        return entering.Count > 0;
-    }
+    public Task EnterAsync(IndexMove move, CancellationToken cancellationToken) => ApplyAllAsync(move.Entering, cancellationToken);
 
     /// <summary>The part after the row's write: rows of the partitions it leaves, and re-keyed rows in those it stays in.</summary>
-    public Task SettleAsync(TaskItem? before, TaskItem? after, CancellationToken cancellationToken) =>
-        ApplyAllAsync(Changes(before, after).Where(change => change.CounterDelta <= 0), cancellationToken);
+    public Task SettleAsync(IndexMove move, CancellationToken cancellationToken) => ApplyAllAsync(move.Settling, cancellationToken);
 
     /// <summary>
     /// Takes back <see cref="EnterAsync"/> after the row's write failed (another write won): the counters, and the
     /// rows that <paramref name="winner"/> (the row as it is now; null if gone) does not have as well.
     /// </summary>
-    public Task UndoEnterAsync(TaskItem? before, TaskItem after, TaskItem? winner, CancellationToken cancellationToken)
+    public Task UndoEnterAsync(IndexMove move, TaskItem? winner, CancellationToken cancellationToken)
     {
         var kept = winner is null ? [] : TaskIndexKeys.Rows(winner).ToHashSet();
         return ApplyAllAsync(
-            Changes(before, after)
-                .Where(change => change.CounterDelta > 0)
-                .Select(change => new PartitionChange(change.Partition, change.Inserts.Where(rk => !kept.Contains((change.Partition, rk))).ToList(), [], -change.CounterDelta)),
+            move.Entering.Select(change => new PartitionChange(change.Partition, change.Inserts.Where(rk => !kept.Contains((change.Partition, rk))).ToList(), [], -change.CounterDelta)),
             cancellationToken);
     }
 
@@ -145,12 +146,12 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
     /// order, after the key <paramref name="after"/> (from the start when null). Reads only what it returns, however
     /// deep the walk, and a task that moves meanwhile gets a later key, so a walk never skips one.
     /// </summary>
+    public Task<List<string>> ReadAfterAsync(TaskState status, TaskSortField sort, string? after, int limit, CancellationToken cancellationToken) =>
+        ReadKeysAsync(TaskIndexKeys.PartitionsFor(status, null)[0], TaskIndexKeys.RangePrefix(sort, false), limit, cancellationToken, after);
+
     /// <summary>The next attempt keys of running tasks after <paramref name="after"/> (keys only).</summary>
     public Task<List<string>> ReadRunningAttemptsAsync(string? after, int limit, CancellationToken cancellationToken) =>
         ReadKeysAsync(TaskIndexKeys.StatusPartition(TaskState.Running), TaskIndexKeys.AttemptPrefix, limit, cancellationToken, after);
-
-    public Task<List<string>> ReadAfterAsync(TaskState status, TaskSortField sort, string? after, int limit, CancellationToken cancellationToken) =>
-        ReadKeysAsync(TaskIndexKeys.PartitionsFor(status, null)[0], TaskIndexKeys.RangePrefix(sort, false), limit, cancellationToken, after);
 
     /// <summary>
     /// A cursor walk over the tasks of one status updated in [<paramref name="from"/>, <paramref name="to"/>): keys
@@ -335,7 +336,8 @@ public sealed partial class TaskIndex(SchedulerStorage storage, ILogger<TaskInde
     [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Counter shard race in {Partition} (status {Status}); retrying")]
     private static partial void LogCounterRace(ILogger logger, string partition, int status);
 
-    private sealed record PartitionChange(string Partition, List<string> Deletes, List<string> Inserts, int CounterDelta);
+    /// <summary>One partition's share of an index change: rows to delete and to insert, and the counter's move.</summary>
+    public sealed record PartitionChange(string Partition, List<string> Deletes, List<string> Inserts, int CounterDelta);
 
     /// <summary>What this process last wrote to one counter shard; valid until someone else writes it.</summary>
     private sealed class ShardState

@@ -18,6 +18,9 @@ public static class TaskIndexKeys
 {
     public const string CounterPrefix = "~n|";
 
+    /// <summary>The first characters of a running task's <see cref="AttemptRowKey"/>.</summary>
+    public const string AttemptPrefix = "w|";
+
     /// <summary>Names longer than this (in UTF-8 bytes) sort by their first 64 bytes, then by creation time.</summary>
     public const int NameKeyBytes = 64;
 
@@ -82,8 +85,6 @@ public static class TaskIndexKeys
             int.Parse(parts[3], CultureInfo.InvariantCulture),
             new DateTimeOffset(long.Parse(parts[2], CultureInfo.InvariantCulture), TimeSpan.Zero));
     }
-
-    public const string AttemptPrefix = "w|";
 
     /// <summary>The first characters shared by every row of one sort order: a range query's bounds.</summary>
     public static string RangePrefix(TaskSortField field, bool descending) =>

@@ -46,7 +46,8 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
     public async Task<StoredTask> InsertAsync(TaskItem task, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        await index.EnterAsync(null, task, CancellationToken.None);
+        var move = TaskIndex.Plan(null, task);
+        await index.EnterAsync(move, CancellationToken.None);
         Response response;
         try
         {
@@ -54,7 +55,7 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            await index.UndoEnterAsync(null, task, (await GetAsync(task.Id, CancellationToken.None))?.Task, CancellationToken.None);
+            await index.UndoEnterAsync(move, (await GetAsync(task.Id, CancellationToken.None))?.Task, CancellationToken.None);
             throw;
         }
 
@@ -66,7 +67,8 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
     public async Task<StoredTask> ReplaceAsync(StoredTask current, TaskItem updated, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var entered = await index.EnterAsync(current.Task, updated, CancellationToken.None);
+        var move = TaskIndex.Plan(current.Task, updated);
+        await index.EnterAsync(move, CancellationToken.None);
         Response response;
         try
         {
@@ -75,16 +77,16 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
         catch (RequestFailedException ex) when (ex.Status is 412 or 404)
         {
             _remembered.Remove(current.Task.Id);
-            if (entered)
+            if (move.Enters)
             {
                 var winner = await GetAsync(current.Task.Id, CancellationToken.None);
-                await index.UndoEnterAsync(current.Task, updated, winner?.Task, CancellationToken.None);
+                await index.UndoEnterAsync(move, winner?.Task, CancellationToken.None);
             }
 
             throw new ConcurrencyConflictException($"Task {current.Task.Id} changed while it was being updated.", ex);
         }
 
-        await index.SettleAsync(current.Task, updated, CancellationToken.None);
+        await index.SettleAsync(move, CancellationToken.None);
         return Remember(new StoredTask(updated, response.Headers.ETag ?? default));
     }
 

@@ -62,7 +62,7 @@ public sealed partial class WorkerMonitor(
         await foreach (var attempt in AttemptKeysAsync(cancellationToken))
         {
             WorkerEntity? worker = null;
-            if (attempt.WorkerId.Length > 0 && !known.TryGetValue(attempt.WorkerId, out worker))
+            if (attempt.WorkerId is not null && !known.TryGetValue(attempt.WorkerId, out worker))
             {
                 worker = known[attempt.WorkerId] = await workers.GetAsync(attempt.WorkerId, cancellationToken);
             }
@@ -70,7 +70,7 @@ public sealed partial class WorkerMonitor(
             // A worker with no row (deleted, or not yet re-registered) is judged like a silent one: lost only
             // once the attempt is older than the offline threshold, so an agent that registers again keeps it.
             var outcome = (worker is null && attempt.StartedAt < cutoff) || worker?.Status == WorkerStatus.Offline
-                ? AttemptOutcome.WorkerLost(attempt.WorkerId.Length > 0 ? attempt.WorkerId : "unknown")
+                ? AttemptOutcome.WorkerLost(attempt.WorkerId ?? "unknown")
                 : worker is null ? null
                 : Abandoned(attempt, worker) ? AttemptOutcome.Abandoned(worker.PartitionKey) : null;
             if (outcome is null)
@@ -81,7 +81,7 @@ public sealed partial class WorkerMonitor(
             try
             {
                 // Fenced by attempt and worker: a key left by an interrupted write changes nothing.
-                var after = await lifecycle.EndAttemptAsync(new AttemptRef(attempt.TaskId, attempt.Attempt), attempt.WorkerId.Length > 0 ? attempt.WorkerId : null, outcome, client, cancellationToken);
+                var after = await lifecycle.EndAttemptAsync(new AttemptRef(attempt.TaskId, attempt.Attempt), attempt.WorkerId, outcome, client, cancellationToken);
                 LogAttemptLost(logger, attempt.TaskId, attempt.Attempt, attempt.WorkerId, after.Status.ToWire());
                 lost++;
             }
@@ -109,7 +109,7 @@ public sealed partial class WorkerMonitor(
             if (fromRows)
             {
                 var (running, next) = await tasks.ScanAsync(TaskState.Running, TaskSortField.UpdatedAt, cursor, PageRequest.MaxLimit, cancellationToken);
-                (page, cursor) = (running.Select(t => new AttemptKey(t.Id, t.WorkerId ?? string.Empty, t.Attempt, t.StartedAt ?? t.UpdatedAt)).ToList(), next);
+                (page, cursor) = (running.Select(t => new AttemptKey(t.Id, t.WorkerId, t.Attempt, t.StartedAt ?? t.UpdatedAt)).ToList(), next);
             }
             else
             {
