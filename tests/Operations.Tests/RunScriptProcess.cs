@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -13,26 +12,23 @@ namespace TaskScheduler.Operations.Tests;
 /// </summary>
 internal sealed partial class RunScriptProcess : IAsyncDisposable
 {
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ProcessOutput _output = new();
     private readonly Process _process;
 
     private RunScriptProcess(Process process, Uri api)
     {
         _process = process;
         ApiBase = api;
-        _process.OutputDataReceived += (_, e) => Remember(e.Data);
-        _process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _output.Follow(_process);
     }
 
     public Uri ApiBase { get; }
 
     public string AdminKey { get; private set; } = string.Empty;
 
-    public IReadOnlyList<string> Output => _output.ToArray();
+    public IReadOnlyList<string> Output => _output.Lines;
 
-    public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(120));
+    public string RecentOutput => _output.Recent(120);
 
     /// <summary>The PIDs run.sh printed (so far) for Azurite, SelfHost and the agent.</summary>
     public IReadOnlyDictionary<string, int> Children =>
@@ -188,19 +184,6 @@ internal sealed partial class RunScriptProcess : IAsyncDisposable
 
     [GeneratedRegex(@"worker agent started \(pid (\d+)")]
     private static partial Regex AgentPid();
-
-    private void Remember(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 20_000 && _output.TryDequeue(out _))
-        {
-        }
-    }
 }
 
 /// <summary>Where a run.sh under test keeps its data and listens.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -7,17 +6,14 @@ namespace TaskScheduler.TestSupport;
 /// <summary>The real worker agent as a process, pointed at a SelfHost (or a proxy in front of it).</summary>
 public sealed class AgentProcess : IAsyncDisposable
 {
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ProcessOutput _output = new();
     private readonly Process _process;
 
     private AgentProcess(Process process, string workerId)
     {
         _process = process;
         WorkerId = workerId;
-        _process.OutputDataReceived += (_, e) => Remember(e.Data);
-        _process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _output.Follow(_process);
     }
 
     public string WorkerId { get; }
@@ -28,9 +24,9 @@ public sealed class AgentProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>Everything kept of what the agent printed (the last 20,000 lines).</summary>
-    public IReadOnlyList<string> Output => _output.ToArray();
+    public IReadOnlyList<string> Output => _output.Lines;
 
-    public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(80));
+    public string RecentOutput => _output.Recent(80);
 
     /// <param name="apiKey">The agent's key (<c>Agent__ApiKey</c>): one with the <c>workers</c> scope.</param>
     public static AgentProcess Start(Uri apiBase, string queuePrefix, string apiKey, int slots = 2, IReadOnlyDictionary<string, string>? settings = null)
@@ -112,18 +108,5 @@ public sealed class AgentProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private void Remember(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 20_000 && _output.TryDequeue(out _))
-        {
-        }
     }
 }

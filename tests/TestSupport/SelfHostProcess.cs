@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 
@@ -12,7 +11,7 @@ namespace TaskScheduler.TestSupport;
 public sealed class SelfHostProcess : IAsyncDisposable
 {
     private readonly Dictionary<string, string> _environment;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly ProcessOutput _output = new();
     private Process? _process;
 
     private SelfHostProcess(int port, string prefix, IReadOnlyDictionary<string, string>? settings)
@@ -53,10 +52,10 @@ public sealed class SelfHostProcess : IAsyncDisposable
     public int? ProcessId => _process?.Id;
 
     /// <summary>Everything kept of what the process printed (the last 20,000 lines).</summary>
-    public IReadOnlyList<string> Output => _output.ToArray();
+    public IReadOnlyList<string> Output => _output.Lines;
 
     /// <summary>The last lines SelfHost printed, for failure messages.</summary>
-    public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(60));
+    public string RecentOutput => _output.Recent(60);
 
     /// <summary>A new client of this SelfHost that sends <paramref name="authorization"/> (none when null).</summary>
     public HttpClient CreateClient(string? authorization)
@@ -102,10 +101,7 @@ public sealed class SelfHostProcess : IAsyncDisposable
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        _process.OutputDataReceived += (_, e) => Remember(e.Data);
-        _process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _output.Follow(_process);
 
         var clock = Stopwatch.StartNew();
         while (true)
@@ -170,18 +166,5 @@ public sealed class SelfHostProcess : IAsyncDisposable
         await KillAsync();
         _process?.Dispose();
         Client.Dispose();
-    }
-
-    private void Remember(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 20_000 && _output.TryDequeue(out _))
-        {
-        }
     }
 }
