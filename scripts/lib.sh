@@ -68,7 +68,14 @@ start_azurite() {
   done
   if [ -n "$location" ]; then mkdir -p "$location"; mode=(--location "$location"); else mode=(--inMemoryPersistence); fi
   # In a session of its own, so a Ctrl-C meant for the script reaches the script only; it stops Azurite by PID, last.
-  setsid "$AZURITE_BIN" --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+  # AZURITE_CPU_PROFILE=DIR: a V8 CPU profile of the emulator, written to DIR when it stops (what a benchmark spends
+  # Azurite's one core on).
+  local launcher=("$AZURITE_BIN")
+  if [ -n "${AZURITE_CPU_PROFILE:-}" ]; then
+    mkdir -p "$AZURITE_CPU_PROFILE"
+    launcher=(node --cpu-prof --cpu-prof-dir="$AZURITE_CPU_PROFILE" "$(readlink -f "$AZURITE_BIN")")
+  fi
+  setsid "${launcher[@]}" --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
     --blobPort "$blob" --queuePort "$queue" --tablePort "$table" \
     "${mode[@]}" --skipApiVersionCheck --loose --silent --disableTelemetry >"$logfile" 2>&1 &
   AZURITE_PID=$!
