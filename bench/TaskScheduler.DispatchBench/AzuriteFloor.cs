@@ -1,10 +1,14 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 
 namespace TaskScheduler.DispatchBench;
 
-/// <summary>What Azurite serves per second for one kind of table call at one table size.</summary>
+/// <summary>
+/// What Azurite serves per second for one kind of call at one size: the table's rows for table calls, the messages
+/// stored in the emulator's queues (all queues, all accounts) for queue calls.
+/// </summary>
 public sealed record FloorFigure(string Operation, int TableRows, int Calls, double Seconds, double PerSecond);
 
 /// <summary>
@@ -12,6 +16,13 @@ public sealed record FloorFigure(string Operation, int TableRows, int Calls, dou
 /// reads and single-partition queries (the engine reads an instance's history and status this way) Azurite answers
 /// per second from <see cref="DispatchBenchOptions.Submitters"/> concurrent callers. A task's life needs a known
 /// number of each (the transactions table), so these figures bound what any code can get out of this machine.
+/// <para>
+/// Then the same for queues with a backlog of 0, 1,000 and 5,000 messages parked in another queue (tasks waiting for
+/// an agent): a receive from an empty queue (an idle poll: the engine's and the agents'), and a full message cycle
+/// (put, receive, delete: one dispatch). Azurite keeps every queue's messages in one LokiJS collection with four
+/// binary indices, and each receive and delete first removes expired messages, which flags those indices dirty and
+/// rebuilds them, so each such call costs a sort of every stored message, wherever it is queued.
+/// </para>
 /// </summary>
 public sealed class AzuriteFloor(DispatchBenchOptions options, ILogger<AzuriteFloor> logger)
 {
@@ -44,10 +55,39 @@ public sealed class AzuriteFloor(DispatchBenchOptions options, ILogger<AzuriteFl
             }, cancellationToken));
         }
 
+        var queues = new QueueServiceClient(options.Storage);
+        var backlog = queues.GetQueueClient($"{options.Prefix}floor-backlog");
+        var empty = queues.GetQueueClient($"{options.Prefix}floor-empty");
+        var cycle = queues.GetQueueClient($"{options.Prefix}floor-cycle");
+        foreach (var queue in new[] { backlog, empty, cycle })
+        {
+            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        }
+
+        var parked = 0;
+        foreach (var size in new[] { 0, 1_000, 5_000 })
+        {
+            for (; parked < size; parked += options.Submitters)
+            {
+                await Task.WhenAll(Enumerable.Range(0, options.Submitters).Select(_ => backlog.SendMessageAsync(new string('x', 200), cancellationToken)));
+            }
+
+            figures.Add(await MeasureAsync("queue receive, empty queue", parked, _ => empty.ReceiveMessageAsync(cancellationToken: cancellationToken), cancellationToken));
+            figures.Add(await MeasureAsync("queue put + receive + delete", parked, async _ =>
+            {
+                await cycle.SendMessageAsync("m", cancellationToken);
+                var message = (await cycle.ReceiveMessageAsync(cancellationToken: cancellationToken)).Value;
+                if (message is not null)
+                {
+                    await cycle.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                }
+            }, cancellationToken));
+        }
+
         await ResultFiles.WriteAsync(options, options.Label + ".json", figures);
         foreach (var figure in figures)
         {
-            logger.LogInformation("{Operation} on {Rows} rows: {Rate:F0}/s", figure.Operation, figure.TableRows, figure.PerSecond);
+            logger.LogInformation("{Operation} at size {Rows}: {Rate:F0}/s", figure.Operation, figure.TableRows, figure.PerSecond);
         }
     }
 

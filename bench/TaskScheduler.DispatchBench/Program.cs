@@ -18,7 +18,7 @@ public static class DispatchBenchProgram
           agent-throughput  `true` tasks through SelfHost and the real agents the script started
           agent-latency     POST -> started_at with the real agent, one task at a time with idle gaps
           create            POST /tasks from N concurrent clients, no agent (closed loop)
-          floor             Azurite alone: inserts, point reads and partition queries per second by table size
+          floor             Azurite alone: table calls per second by table size, queue calls by stored messages
           report            the Markdown tables of a results folder
         """;
 
