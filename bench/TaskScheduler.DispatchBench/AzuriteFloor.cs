@@ -6,10 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace TaskScheduler.DispatchBench;
 
 /// <summary>
-/// What Azurite serves per second for one kind of call at one size: the table's rows for table calls, the messages
-/// stored in the emulator's queues (all queues, all accounts) for queue calls.
+/// What Azurite serves per second for one kind of call at one <paramref name="Size"/>: the table's rows for table
+/// calls, the messages stored in the emulator's queues (all queues, all accounts) for queue calls.
 /// </summary>
-public sealed record FloorFigure(string Operation, int TableRows, int Calls, double Seconds, double PerSecond);
+public sealed record FloorFigure(string Operation, int Size, int Calls, double Seconds, double PerSecond);
 
 /// <summary>
 /// The emulator's own ceiling, without the scheduler: for tables of growing size, how many point inserts, point
@@ -87,7 +87,7 @@ public sealed class AzuriteFloor(DispatchBenchOptions options, ILogger<AzuriteFl
         await ResultFiles.WriteAsync(options, options.Label + ".json", figures);
         foreach (var figure in figures)
         {
-            logger.LogInformation("{Operation} at size {Rows}: {Rate:F0}/s", figure.Operation, figure.TableRows, figure.PerSecond);
+            logger.LogInformation("{Operation} at size {Rows}: {Rate:F0}/s", figure.Operation, figure.Size, figure.PerSecond);
         }
     }
 
