@@ -7,8 +7,9 @@ using TaskScheduler.Core.Workers;
 namespace TaskScheduler.WorkerAgent;
 
 /// <summary>
-/// The agent: registers, heart-beats, and while a slot is free takes the next dispatch message of the highest
-/// band, claims it and runs it. Idle polling backs off with jitter and resets on work.
+/// The agent: registers, heart-beats, and while slots are free receives as many dispatch messages as it has free
+/// slots (highest band first, one receive per band), claims them and runs them. Idle polling backs off with jitter
+/// and resets on work.
 /// <para>
 /// The lease (<see cref="AgentLease"/>) runs from when the last answered heartbeat was sent. It is watched on its
 /// own timer, apart from the heartbeat (which may hang on a black-holed connection), and every command's supervisor
@@ -86,38 +87,46 @@ public sealed partial class AgentService(
         var backOff = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var started = false;
+            var free = 0;
             try
             {
-                await _slots.WaitAsync(stoppingToken);
+                free = await TakeFreeSlotsAsync(stoppingToken);
+                if (_lease.HasEnded)
+                {
+                    // Out of contact: taking work we could not report would only be run twice.
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                    continue;
+                }
+
+                var received = await ReceiveAsync(free, stoppingToken);
+                if (received.Count == 0)
+                {
+                    await Task.Delay(Jitter(idle), stoppingToken);
+                    idle = TimeSpan.FromMilliseconds(Math.Min(options.Value.MaxPollMilliseconds, idle.TotalMilliseconds * 2));
+                    continue;
+                }
+
+                idle = TimeSpan.FromMilliseconds(options.Value.MinPollMilliseconds);
+
+                // Each message holds one of the slots taken; a started command keeps it until it ends (and releases
+                // it then), so only the slots of messages that started nothing go back below, whatever throws.
+                var started = 0;
                 try
                 {
-                    if (_lease.HasEnded)
+                    await Task.WhenAll(received.Select(async r =>
                     {
-                        // Out of contact: taking work we could not report would only be run twice.
-                        await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-                        continue;
-                    }
-
-                    var received = await ReceiveAsync(stoppingToken);
-                    if (received is null)
-                    {
-                        await Task.Delay(Jitter(idle), stoppingToken);
-                        idle = TimeSpan.FromMilliseconds(Math.Min(options.Value.MaxPollMilliseconds, idle.TotalMilliseconds * 2));
-                        continue;
-                    }
-
-                    idle = TimeSpan.FromMilliseconds(options.Value.MinPollMilliseconds);
-                    started = await ClaimAndStartAsync(received);
-                    backOff = TimeSpan.FromSeconds(1);
+                        if (await ClaimAndStartAsync(r))
+                        {
+                            Interlocked.Increment(ref started);
+                        }
+                    }));
                 }
                 finally
                 {
-                    if (!started)
-                    {
-                        _slots.Release();
-                    }
+                    free -= started;
                 }
+
+                backOff = TimeSpan.FromSeconds(1);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -130,20 +139,43 @@ public sealed partial class AgentService(
                 await Task.Delay(Jitter(backOff), CancellationToken.None);
                 backOff = TimeSpan.FromSeconds(Math.Min(MaxBackOff.TotalSeconds, backOff.TotalSeconds * 2));
             }
+            finally
+            {
+                if (free > 0)
+                {
+                    _slots.Release(free);
+                }
+            }
         }
     }
 
-    private async Task<ReceivedDispatch?> ReceiveAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Waits for one free slot, then takes every other one free now: one receive then fills them all, instead of a
+    /// receive (and a look at every band above the one with work) per slot.
+    /// </summary>
+    private async Task<int> TakeFreeSlotsAsync(CancellationToken stoppingToken)
+    {
+        await _slots.WaitAsync(stoppingToken);
+        var free = 1;
+        while (free < DispatchQueues.MaxBatch && _slots.Wait(0, CancellationToken.None))
+        {
+            free++;
+        }
+
+        return free;
+    }
+
+    private async Task<IReadOnlyList<ReceivedDispatch>> ReceiveAsync(int count, CancellationToken stoppingToken)
     {
         try
         {
-            return await queues.ReceiveNextAsync(stoppingToken);
+            return await queues.ReceiveAsync(count, stoppingToken);
         }
         catch (Azure.RequestFailedException ex)
         {
             LogQueueError(logger, ex.Status, ex.ErrorCode);
             await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
-            return null;
+            return [];
         }
     }
 

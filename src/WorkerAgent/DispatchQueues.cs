@@ -34,19 +34,29 @@ public sealed class DispatchQueues
         _bands = QueueNames.ByPrecedence.Select(name => service.GetQueueClient(settings.QueuePrefix + name)).ToList();
     }
 
-    /// <summary>The next message of the highest non-empty band, or null when all are empty.</summary>
-    public async Task<ReceivedDispatch?> ReceiveNextAsync(CancellationToken cancellationToken)
+    /// <summary>The most messages one receive may return (the queue service's own limit).</summary>
+    public const int MaxBatch = 32;
+
+    /// <summary>
+    /// Up to <paramref name="count"/> messages, highest band first: a lower band is read only for what the bands above
+    /// it could not fill, so one receive per band serves a whole batch of free slots. Empty when all are empty.
+    /// </summary>
+    public async Task<IReadOnlyList<ReceivedDispatch>> ReceiveAsync(int count, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxBatch);
+        var received = new List<ReceivedDispatch>(count);
         foreach (var band in _bands)
         {
-            var message = (await band.ReceiveMessageAsync(ClaimWindow, cancellationToken)).Value;
-            if (message is not null)
+            var messages = (await band.ReceiveMessagesAsync(count - received.Count, ClaimWindow, cancellationToken)).Value;
+            received.AddRange(messages.Select(m => new ReceivedDispatch(band.Name, m, DispatchMessage.TryParse(m.MessageText))));
+            if (received.Count == count)
             {
-                return new ReceivedDispatch(band.Name, message, DispatchMessage.TryParse(message.MessageText));
+                break;
             }
         }
 
-        return null;
+        return received;
     }
 
     public async Task DeleteAsync(ReceivedDispatch received, CancellationToken cancellationToken)

@@ -98,6 +98,31 @@ public sealed class AgentTests(AgentSystem system) : IClassFixture<AgentSystem>,
     }
 
     [Fact]
+    public async Task A_multi_slot_agent_fills_its_free_slots_from_the_highest_bands_first()
+    {
+        // Queued before any agent runs, so the agent's first receive fills both its slots from what waits.
+        var low = await system.CreateAsync(new { name = "low", command = "true", priority = 1 });
+        var normal = await system.CreateAsync(new { name = "normal", command = "sleep 2", priority = 5 });
+        var high = await system.CreateAsync(new { name = "high", command = "sleep 2", priority = 10 });
+        foreach (var id in new[] { low, normal, high })
+        {
+            await system.WaitForStatusAsync(id, "queued");
+        }
+
+        system.StartAgent(slots: 2);
+        var started = new Dictionary<string, DateTimeOffset>();
+        foreach (var id in new[] { low, normal, high })
+        {
+            var task = await system.WaitForStatusAsync(id, "completed");
+            started[task.GetProperty("name").GetString()!] = task.GetProperty("started_at").GetDateTimeOffset();
+        }
+
+        // Both slots went to high and normal together; low waited for one of them to end.
+        Assert.True(started["low"] > started["high"] && started["low"] > started["normal"], string.Join(", ", started));
+        Assert.True((started["normal"] - started["high"]).Duration() < TimeSpan.FromSeconds(1.5), string.Join(", ", started));
+    }
+
+    [Fact]
     public async Task A_dependent_runs_after_its_dependency_on_real_agents()
     {
         system.StartAgent();
