@@ -12,7 +12,8 @@
 #   scripts/bench-dispatch.sh all           all of them into one results folder (about 75 minutes)
 # Knobs (environment): BENCH_LATENCY_RUNS (engine:agent poll caps in ms, default "250:1000 100:1000 1000:1000 100:250"),
 # BENCH_SAMPLES, BENCH_TASKS, BENCH_AGENTS, BENCH_SUBMITTERS, BENCH_TRANSACTIONTASKS, BENCH_PROBETASKS,
-# BENCH_IDLESECONDS, BENCH_HOSTIDLESECONDS, BENCH_AGENT_TASKS, BENCH_AGENT_COUNTS (default "1 2"), BENCH_CREATES, BENCH_SLOTS (bench/TaskScheduler.DispatchBench/DispatchBenchOptions.cs).
+# BENCH_IDLESECONDS, BENCH_HOSTIDLESECONDS, BENCH_AGENT_TASKS, BENCH_AGENT_COUNTS (default "1 2"), BENCH_AGENT_RATE
+# (tasks/s offered to the agent step, 0 = all at once), BENCH_CREATES, BENCH_SLOTS (bench/TaskScheduler.DispatchBench/DispatchBenchOptions.cs).
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -198,7 +199,7 @@ run_agent() {
     start_agents "$count" "ag$count" "$STORAGE"
     log "agent: ${BENCH_AGENT_TASKS:-200} \`true\` tasks with $count real agent(s)"
     bench agent-throughput --Prefix "ag$count" --RealAgents "$count" --Slots "$SLOTS" --Tasks "${BENCH_AGENT_TASKS:-200}" \
-      --MaxPollMs 1000 --Label "agent-throughput-$count"
+      --Rate "${BENCH_AGENT_RATE:-0}" --MaxPollMs 1000 --Label "agent-throughput-$count"
     stop_agents
     stop_selfhost
   done

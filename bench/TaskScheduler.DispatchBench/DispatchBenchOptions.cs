@@ -77,6 +77,12 @@ public sealed class DispatchBenchOptions
     /// <summary>Concurrent <c>POST /tasks</c> (or orchestration starts) while submitting.</summary>
     public int Submitters { get; set; } = 8;
 
+    /// <summary>
+    /// Offered load of the real-agent throughput step, tasks per second (task <c>i</c> is posted at <c>i / Rate</c>
+    /// seconds, open loop); 0 posts as fast as the submitters can, a burst that parks the whole run as a backlog.
+    /// </summary>
+    public double Rate { get; set; }
+
     /// <summary>Real agents and their slots, recorded with the figures of the agent steps.</summary>
     public int RealAgents { get; set; } = 1;
 

@@ -31,6 +31,15 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
             int index;
             while ((index = Interlocked.Increment(ref next)) < options.Tasks)
             {
+                if (options.Rate > 0)
+                {
+                    var due = TimeSpan.FromSeconds(index / options.Rate) - Stopwatch.GetElapsedTime(start);
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(due, cancellationToken);
+                    }
+                }
+
                 var id = await api.CreateTaskAsync($"true-{index}", "true", 5, cancellationToken);
                 lock (posted)
                 {
@@ -58,7 +67,9 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
         var drained = await observer.WaitForCompletedOrchestrationsAsync(completedBefore + options.Tasks, remaining, cancellationToken);
         var summary = new ThroughputSummary(
             options.Label,
-            $"`true` tasks, {options.RealAgents} real agent(s) x {options.Slots} slots",
+            options.Rate > 0
+                ? $"`true` tasks, {options.RealAgents} real agent(s) x {options.Slots} slots, offered at {options.Rate:0.#}/s"
+                : $"`true` tasks, {options.RealAgents} real agent(s) x {options.Slots} slots, posted at once",
             options.Tasks,
             done.Count,
             options.RealAgents,
