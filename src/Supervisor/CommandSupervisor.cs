@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 
-namespace TaskScheduler.WorkerAgent;
+namespace TaskScheduler.Supervisor;
 
 /// <summary>
 /// The agent's own binary in <c>supervise</c> mode: one small process per command that makes sure the command's

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace TaskScheduler.WorkerAgent;
+namespace TaskScheduler.Supervisor;
 
 /// <summary>Signals to a whole process group, and whether one still has a live member: .NET knows neither.</summary>
-internal static partial class NativeMethods
+public static partial class NativeMethods
 {
     public const int SigInt = 2;
     public const int SigKill = 9;

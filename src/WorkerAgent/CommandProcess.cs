@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using TaskScheduler.Core.Logs;
+using TaskScheduler.Supervisor;
 
 namespace TaskScheduler.WorkerAgent;
 
@@ -10,7 +11,8 @@ namespace TaskScheduler.WorkerAgent;
 public sealed record OutputLine(DateTimeOffset Timestamp, string Level, string Text);
 
 /// <summary>
-/// One command, run by a <see cref="CommandSupervisor"/> (this binary in <c>supervise</c> mode) that holds it to the
+/// One command, run by a <see cref="CommandSupervisor"/> (the native <c>supervisor/TaskScheduler.Supervisor</c>
+/// beside the agent where a Release build published it, else this binary in <c>supervise</c> mode) that holds it to the
 /// agent's lease: the supervisor's stdin is the lease pipe (orders from here; its end of file kills the group),
 /// stdout and stderr are drained on their own tasks into a bounded channel, and the tails kept for the result. The
 /// exit code is data, never an exception. The supervisor exits only when the command's whole process group is
@@ -50,11 +52,19 @@ public sealed class CommandProcess : IDisposable
     /// <summary>Lines lost because the shipping channel was full (the command is never slowed by logging).</summary>
     public long DroppedLines => Interlocked.Read(ref _dropped);
 
+    /// <summary>The native supervisor a Release build publishes beside the agent.</summary>
+    public static readonly string NativeSupervisorPath = Path.Combine(AppContext.BaseDirectory, "supervisor", "TaskScheduler.Supervisor");
+
+    /// <summary>What starts each command's supervisor: the native one if present, else the agent's own binary.</summary>
+    public static string SupervisorPath { get; } = File.Exists(NativeSupervisorPath)
+        ? NativeSupervisorPath
+        : Environment.ProcessPath ?? throw new InvalidOperationException("The agent does not know its own executable.");
+
     /// <param name="processGroupFile">Where the supervisor writes the command's process group (outside its working directory, which the command may empty).</param>
     /// <param name="lease">How long from now the command may run unless the lease is renewed.</param>
     public static CommandProcess Start(string command, string workingDirectory, IReadOnlyDictionary<string, string> environment, ChannelWriter<OutputLine> sink, string processGroupFile, TimeSpan lease)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("The agent does not know its own executable."))
+        var start = new ProcessStartInfo(SupervisorPath)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
@@ -63,8 +73,8 @@ public sealed class CommandProcess : IDisposable
             UseShellExecute = false,
         };
 
-        // Started as `dotnet TaskScheduler.WorkerAgent.dll`, or as the published executable.
-        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+        // The agent's own binary: started as `dotnet TaskScheduler.WorkerAgent.dll`, or as the published executable.
+        if (start.FileName != NativeSupervisorPath && Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
         {
             start.ArgumentList.Add(typeof(CommandProcess).Assembly.Location);
         }

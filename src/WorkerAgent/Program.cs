@@ -1,3 +1,4 @@
+using TaskScheduler.Supervisor;
 using TaskScheduler.WorkerAgent;
 
 // The same binary supervises each command it starts (see CommandSupervisor): no host, no configuration there.

@@ -113,6 +113,39 @@ public sealed class OneAttemptAtATimeTests(AgentSystem system, ITestOutputHelper
     }
 
     [Fact]
+    public async Task Each_command_runs_under_the_native_supervisor_published_beside_the_agent()
+    {
+        // A .NET runtime start per command would cost ~85 ms of CPU; the Release build publishes a native one.
+        system.StartAgent();
+        var pidFile = AgentSystem.PidFile();
+        var id = await system.CreateAsync(new { name = "native", command = $"echo $$ > {pidFile}; sleep 30", max_retries = 0 });
+        var supervisor = ParentOf(await AgentSystem.ReadPidAsync(pidFile));
+
+        var executable = File.ResolveLinkTarget($"/proc/{supervisor}/exe", returnFinalTarget: true)?.FullName;
+        Assert.Equal(Path.Combine(Path.GetDirectoryName(RepoPaths.Output("WorkerAgent", "TaskScheduler.WorkerAgent.dll"))!, "supervisor", "TaskScheduler.Supervisor"), executable);
+        Assert.Equal(HttpStatusCode.OK, (await system.Api.PostJsonAsync($"tasks/{id}/cancel", null)).Status);
+        await system.WaitForStatusAsync(id, "cancelled");
+    }
+
+    [Fact]
+    public async Task The_agents_own_binary_still_supervises_where_the_native_supervisor_is_absent()
+    {
+        var groupFile = AgentSystem.PidFile();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var argument in new[] { RepoPaths.Output("WorkerAgent", "TaskScheduler.WorkerAgent.dll"), "supervise", groupFile, "30000", "exit 3" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var supervisor = Process.Start(start)!;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await supervisor.WaitForExitAsync(deadline.Token);
+        Assert.Equal(3, supervisor.ExitCode);
+        Assert.True(int.Parse(await File.ReadAllTextAsync(groupFile), CultureInfo.InvariantCulture) > 0);
+        File.Delete(groupFile);
+    }
+
+    [Fact]
     public async Task A_black_holed_api_stops_the_command_before_the_scheduler_gives_the_task_to_another_agent()
     {
         // Calls hang rather than fail: the lease must not wait behind them.
