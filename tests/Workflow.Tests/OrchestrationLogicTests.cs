@@ -169,6 +169,25 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_hour_long_timeout_is_first_checked_soon_after_the_dispatch_so_no_timer_outlives_a_short_task_by_an_hour()
+    {
+        // A durable timer is a stored queue message until it fires, whether or not the task already ended.
+        _plan = Plan(timeoutSeconds: 3600);
+        _check = AttemptCheck.Later(DateTimeOffset.UtcNow.AddHours(1));
+        var started = DateTimeOffset.UtcNow;
+        var id = await StartAsync(dispatched: 1);
+
+        await Poll.UntilAsync(() => Task.FromResult(_calls.Contains("check 1")), seen => seen, TimeSpan.FromSeconds(TaskWorkflow.FirstCheckSeconds + 60), "the first check");
+        var after = DateTimeOffset.UtcNow - started;
+        Assert.True(after >= TimeSpan.FromSeconds(TaskWorkflow.FirstCheckSeconds - 1), $"checked after {after}");
+
+        // Re-armed for what the check said (the deadline), not checked again meanwhile; the end still arrives.
+        await RaiseAsync(id, TaskState.Completed, 1);
+        Assert.Equal(TaskState.Completed, await OutputAsync(id));
+        Assert.Equal(["check 1"], _calls);
+    }
+
+    [Fact]
     public async Task A_timed_out_attempt_with_retries_left_dispatches_the_next_one()
     {
         _plan = Plan(timeoutSeconds: 1);

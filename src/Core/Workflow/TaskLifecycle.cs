@@ -187,7 +187,8 @@ public sealed class TaskLifecycle(
     }
 
     /// <summary>
-    /// The attempt's timer fired. Queued: send the message again (it may have been lost) and check later. Running:
+    /// The attempt's timer fired. Queued for <c>QueuedRecheck</c> already: send the message again (it may have been
+    /// lost) and check later; queued for less: check when it will have been. Running:
     /// past <c>started_at + timeout_seconds</c> (and the agent's grace to report it), end it as timed out; else
     /// check at that time. Ended already: say how.
     /// </summary>
@@ -202,6 +203,14 @@ public sealed class TaskLifecycle(
         var task = current.Task;
         if (task.Attempt == attempt.Attempt && task.Status == TaskState.Queued)
         {
+            // An early check finds most queued tasks merely waiting for a free agent: the message is sent again only
+            // once the attempt has waited QueuedRecheck (UpdatedAt is when it was queued), never faster.
+            var resendAt = task.UpdatedAt + QueuedRecheck;
+            if (Now < resendAt)
+            {
+                return AttemptCheck.Later(resendAt);
+            }
+
             await EnqueueAsync(task, cancellationToken);
             return AttemptCheck.Later(Now + QueuedRecheck);
         }

@@ -12,8 +12,8 @@ namespace TaskScheduler.Functions.Orchestrations;
 /// orchestration decides and by raising <see cref="WorkflowNames.ChangedEvent"/> when something outside did.
 /// <para>Lean by design: a task with no schedule and no dependencies arrives already dispatched (by the create), so
 /// its whole run is this episode arming the timeout timer and one more for the end; the timer is armed with the
-/// dispatch (the agent enforces the exact timeout; when the timer fires, an activity checks the row and re-arms or
-/// ends the attempt); dependents are notified only when there are any. History is bounded: at most
+/// dispatch, for at most <see cref="FirstCheckSeconds"/> (the agent enforces the exact timeout; when the timer
+/// fires, an activity checks the row and re-arms it for the deadline or ends the attempt); dependents are notified only when there are any. History is bounded: at most
 /// <c>max_retries + 1</c> (≤ 21) attempts of a few events each, plus one plan per edit.</para>
 /// </summary>
 public sealed class TaskWorkflow : TaskOrchestrator<TaskRun, TaskState>
@@ -21,6 +21,12 @@ public sealed class TaskWorkflow : TaskOrchestrator<TaskRun, TaskState>
     /// <summary>Activities fail only on storage faults: retry them, then let the run fail loudly.</summary>
     internal static readonly TaskOptions Retried = TaskOptions.FromRetryPolicy(new RetryPolicy(
         maxNumberOfAttempts: 8, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
+
+    /// <summary>
+    /// The attempt's first check comes at most this long after its dispatch (then at its deadline): a parked timer
+    /// message costs on every queue call of the Azurite emulator, and is storage on Azure (see WaitForEndAsync).
+    /// </summary>
+    public const int FirstCheckSeconds = 30;
 
     public override Task<TaskState> RunAsync(TaskOrchestrationContext context, TaskRun input) =>
         new Run(context, input.TaskId).ExecuteAsync(input);
@@ -244,8 +250,12 @@ public sealed class TaskWorkflow : TaskOrchestrator<TaskRun, TaskState>
         /// <summary>The attempt's end: reported (raised), or found by the timer's check, which also times it out.</summary>
         private async Task<TaskChange> WaitForEndAsync(int attempt, int timeoutSeconds)
         {
+            // The first check comes early: a durable timer is a queue message that stays stored until it fires, even
+            // after the task ended (the Azure Storage provider cannot withdraw it). Armed for the whole timeout
+            // (default an hour), every finished task would leave one behind for that long; armed for at most
+            // FirstCheck, a short task's timer is gone soon after it, and a long one is re-armed once, for its deadline.
             using var timerCancel = new CancellationTokenSource();
-            var timer = WaitUntilAsync(context, context.CurrentUtcDateTime.AddSeconds(timeoutSeconds), timerCancel.Token);
+            var timer = WaitUntilAsync(context, context.CurrentUtcDateTime.AddSeconds(Math.Min(timeoutSeconds, FirstCheckSeconds)), timerCancel.Token);
             while (true)
             {
                 if (await Task.WhenAny(Changed, timer) == timer)
