@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 if [ ! -f src/WorkerAgent/bin/Release/net10.0/TaskScheduler.WorkerAgent.dll ]; then
+  ensure_native_toolchain
   dotnet build src/WorkerAgent/TaskScheduler.WorkerAgent.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
 fi
 export Agent__ApiBaseUrl="${Agent__ApiBaseUrl:-$LOCAL_URL/api/}"

@@ -51,6 +51,7 @@ cleanup() {
 # Builds, then runs private copies of the outputs: other work on this machine rebuilds the same bin/ folders,
 # and a run must not switch binaries half-way.
 build() {
+  ensure_native_toolchain
   log "building SelfHost, the agent and the bench (Release)"
   for project in bench/TaskScheduler.DispatchBench/TaskScheduler.DispatchBench.csproj src/WorkerAgent/TaskScheduler.WorkerAgent.csproj; do
     dotnet build "$project" -c Release --nologo -v quiet -clp:"ErrorsOnly;Summary" -warnaserror >/dev/null

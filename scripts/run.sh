@@ -31,6 +31,7 @@ done
 
 ensure_azurite
 if [ "$BUILD" = 1 ]; then
+  ensure_native_toolchain
   log "building"
   dotnet build src/SelfHost/TaskScheduler.SelfHost.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
   dotnet build src/WorkerAgent/TaskScheduler.WorkerAgent.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null

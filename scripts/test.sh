@@ -13,6 +13,7 @@ mkdir -p "$RESULTS"
 
 ensure_azurite
 ensure_chromium
+ensure_native_toolchain
 log "building (Release)"
 dotnet build TaskScheduler.sln -c Release --nologo -v quiet -clp:"ErrorsOnly;Summary" -warnaserror
 
