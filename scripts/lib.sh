@@ -41,14 +41,15 @@ ensure_chromium() {
 
 # Release builds of the agent publish its per-command supervisor with Native AOT, which links with clang (any of
 # Debian's versioned clang-N will do). Installed like chromium when the machine has none.
+have_clang() { compgen -c | grep -E '^clang(-[0-9]+)?$' >/dev/null; }
 ensure_native_toolchain() {
-  compgen -c | grep -E '^clang(-[0-9]+)?$' >/dev/null && return 0
+  have_clang && return 0
   log "installing clang (Debian package) to link the agent's native supervisor"
   export DEBIAN_FRONTEND=noninteractive
   if ! apt-get install -y --no-install-recommends clang >/dev/null 2>&1; then
     apt-get update -qq >/dev/null && apt-get install -y --no-install-recommends clang >/dev/null
   fi
-  compgen -c | grep -E '^clang(-[0-9]+)?$' >/dev/null || { log "clang is still missing"; return 1; }
+  have_clang || { log "clang is still missing"; return 1; }
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

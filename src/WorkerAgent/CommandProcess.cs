@@ -53,10 +53,10 @@ public sealed class CommandProcess : IDisposable
     public long DroppedLines => Interlocked.Read(ref _dropped);
 
     /// <summary>The native supervisor a Release build publishes beside the agent.</summary>
-    public static readonly string NativeSupervisorPath = Path.Combine(AppContext.BaseDirectory, "supervisor", "TaskScheduler.Supervisor");
+    private static readonly string NativeSupervisorPath = Path.Combine(AppContext.BaseDirectory, "supervisor", "TaskScheduler.Supervisor");
 
     /// <summary>What starts each command's supervisor: the native one if present, else the agent's own binary.</summary>
-    public static string SupervisorPath { get; } = File.Exists(NativeSupervisorPath)
+    private static string SupervisorPath { get; } = File.Exists(NativeSupervisorPath)
         ? NativeSupervisorPath
         : Environment.ProcessPath ?? throw new InvalidOperationException("The agent does not know its own executable.");
 
@@ -74,7 +74,7 @@ public sealed class CommandProcess : IDisposable
         };
 
         // The agent's own binary: started as `dotnet TaskScheduler.WorkerAgent.dll`, or as the published executable.
-        if (start.FileName != NativeSupervisorPath && Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
         {
             start.ArgumentList.Add(typeof(CommandProcess).Assembly.Location);
         }

@@ -115,7 +115,7 @@ public sealed class OneAttemptAtATimeTests(AgentSystem system, ITestOutputHelper
     [Fact]
     public async Task Each_command_runs_under_the_native_supervisor_published_beside_the_agent()
     {
-        // A .NET runtime start per command would cost ~85 ms of CPU; the Release build publishes a native one.
+        // A .NET runtime start per command would cost ~90 ms of CPU; the Release build publishes a native one.
         system.StartAgent();
         var pidFile = AgentSystem.PidFile();
         var id = await system.CreateAsync(new { name = "native", command = $"echo $$ > {pidFile}; sleep 30", max_retries = 0 });

@@ -13,8 +13,9 @@ namespace TaskScheduler.Functions.Orchestrations;
 /// <para>Lean by design: a task with no schedule and no dependencies arrives already dispatched (by the create), so
 /// its whole run is this episode arming the timeout timer and one more for the end; the timer is armed with the
 /// dispatch, for at most <see cref="FirstCheckSeconds"/> (the agent enforces the exact timeout; when the timer
-/// fires, an activity checks the row and re-arms it for the deadline or ends the attempt); dependents are notified only when there are any. History is bounded: at most
-/// <c>max_retries + 1</c> (≤ 21) attempts of a few events each, plus one plan per edit.</para>
+/// fires, an activity checks the row and re-arms it for the deadline or ends the attempt); dependents are notified
+/// only when there are any. History is bounded: at most <c>max_retries + 1</c> (≤ 21) attempts of a few events
+/// each, plus one plan per edit.</para>
 /// </summary>
 public sealed class TaskWorkflow : TaskOrchestrator<TaskRun, TaskState>
 {
