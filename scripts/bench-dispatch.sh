@@ -13,7 +13,10 @@
 # Knobs (environment): BENCH_LATENCY_RUNS (engine:agent poll caps in ms, default "250:1000 100:1000 1000:1000 100:250"),
 # BENCH_SAMPLES, BENCH_TASKS, BENCH_AGENTS, BENCH_SUBMITTERS, BENCH_TRANSACTIONTASKS, BENCH_PROBETASKS,
 # BENCH_IDLESECONDS, BENCH_HOSTIDLESECONDS, BENCH_AGENT_TASKS, BENCH_AGENT_COUNTS (default "1 2"), BENCH_AGENT_RATE
-# (tasks/s offered to the agent step, 0 = all at once), BENCH_CREATES, BENCH_SLOTS (bench/TaskScheduler.DispatchBench/DispatchBenchOptions.cs).
+# (tasks/s offered to the agent step, 0 = all at once), BENCH_CREATES, BENCH_SLOTS (bench/TaskScheduler.DispatchBench/DispatchBenchOptions.cs),
+# BENCH_HUB_AZURITE (default 1: SelfHost's task hub in a second Azurite on 10504-10506, as scripts/run.sh runs it and
+# Azure keeps it in an account of its own, infra/main.bicep's sthub and stdata; 0: one emulator for both, as the
+# figures before 2026-12-03 evening; the transactions step always counts one emulator through its proxy).
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -28,6 +31,9 @@ SELFHOST_PORT=10503
 PROXY_CONTROL=10519
 API="http://127.0.0.1:$SELFHOST_PORT/api/"
 STORAGE="$(azurite_connection "${AZURITE_PORTS[@]}")"
+HUB_AZURITE_PORTS=(10504 10505 10506)
+HUB_STORAGE=""
+[ "${BENCH_HUB_AZURITE:-1}" = 1 ] && HUB_STORAGE="$(azurite_connection "${HUB_AZURITE_PORTS[@]}")"
 # Through the proxy: SelfHost's three services, and the agent's queue on a port of its own (counted as the agent's).
 PROXY_STORAGE="$(azurite_connection 10510 10511 10512)"
 AGENT_PROXY_STORAGE="$(azurite_connection 10510 10513 10512)"
@@ -38,7 +44,7 @@ usage() {
   exit 2
 }
 
-AZURITE_PID="" SELFHOST_PID="" PROXY_PID=""
+AZURITE_PID="" HUB_AZURITE_PID="" SELFHOST_PID="" PROXY_PID=""
 AGENT_PIDS=()
 cleanup() {
   trap - INT TERM EXIT
@@ -46,6 +52,7 @@ cleanup() {
   stop_pid "$SELFHOST_PID" TERM
   stop_pid "$PROXY_PID" TERM
   stop_pid "$AZURITE_PID" INT
+  stop_pid "$HUB_AZURITE_PID" INT
 }
 
 # Builds, then runs private copies of the outputs: other work on this machine rebuilds the same bin/ folders,
@@ -68,19 +75,21 @@ build() {
 # bench STEP [--Setting value ...]: one step of the bench program; its log also goes to the results folder.
 # The processes it started are named, so a summary can tell their CPU from what the rest of the machine used.
 bench() {
-  local pids="azurite=${AZURITE_PID:-0},selfhost=${SELFHOST_PID:-0},proxy=${PROXY_PID:-0}" i
+  local pids="azurite=${AZURITE_PID:-0},hubazurite=${HUB_AZURITE_PID:-0},selfhost=${SELFHOST_PID:-0},proxy=${PROXY_PID:-0}" i
   for i in "${!AGENT_PIDS[@]}"; do pids+=",agent$((i + 1))=${AGENT_PIDS[$i]}"; done
-  dotnet "$BENCH_DLL" "$@" --Storage "$STORAGE" --BaseUrl "$API" --Results "$RESULTS" \
+  dotnet "$BENCH_DLL" "$@" --Storage "$STORAGE" --HubStorage "$HUB_STORAGE" --BaseUrl "$API" --Results "$RESULTS" \
     --ProxyControl "http://127.0.0.1:$PROXY_CONTROL/" --Pids "$pids" 2>&1 | tee -a "$RESULTS/bench.log"
 }
 
 # start_selfhost PREFIX POLLING_MS CONNECTION [NAME=VALUE ...]: the product's SelfHost with its defaults but the
-# engine's poll cap (and any settings given).
+# engine's poll cap (and any settings given). Its task hub goes to the hub emulator when there is one and CONNECTION
+# is the plain one (not the proxy).
 start_selfhost() {
-  local prefix=$1 polling=$2 connection=$3 url="http://127.0.0.1:$SELFHOST_PORT" code
+  local prefix=$1 polling=$2 connection=$3 url="http://127.0.0.1:$SELFHOST_PORT" code hub=$3
   shift 3
   if port_open "$SELFHOST_PORT"; then log "port $SELFHOST_PORT is already in use"; return 1; fi
-  env AzureWebJobsStorage="$connection" SchedulerStorage="$connection" Scheduler__StoragePrefix="$prefix" \
+  [ -n "$HUB_STORAGE" ] && [ "$connection" = "$STORAGE" ] && hub=$HUB_STORAGE
+  env AzureWebJobsStorage="$hub" SchedulerStorage="$connection" Scheduler__StoragePrefix="$prefix" \
     TaskHubName="${prefix}hub" DurableTask__MaxQueuePollingIntervalMs="$polling" \
     Logging__LogLevel__Default=Warning "$@" \
     Auth__BootstrapAdminKey="$BENCH_APIKEY" Auth__Tiers__internal__Limit=100000000 \
@@ -238,6 +247,12 @@ trap 'cleanup; discard_binaries' INT TERM EXIT
 started=$SECONDS
 start_azurite "${AZURITE_PORTS[@]}" "" "$RESULTS/azurite.log"
 log "Azurite ready on ${AZURITE_PORTS[*]} (pid $AZURITE_PID, in memory); results in ${RESULTS#"$ROOT/"}"
+if [ -n "$HUB_STORAGE" ]; then
+  main_azurite=$AZURITE_PID
+  start_azurite "${HUB_AZURITE_PORTS[@]}" "" "$RESULTS/azurite-hub.log"
+  HUB_AZURITE_PID=$AZURITE_PID AZURITE_PID=$main_azurite
+  log "the task hub's Azurite ready on ${HUB_AZURITE_PORTS[*]} (pid $HUB_AZURITE_PID, in memory)"
+fi
 case "$mode" in
   latency) run_latency ;;
   throughput) run_throughput ;;

@@ -12,6 +12,15 @@ public sealed class DispatchBenchOptions
     /// <summary>Azurite itself: what the bench reads to observe (never through the counting proxy).</summary>
     public string Storage { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The emulator that holds SelfHost's task hub when it has one of its own (<c>BENCH_HUB_AZURITE=1</c>, as Azure's two
+    /// accounts); empty: the hub is in <see cref="Storage"/>.
+    /// </summary>
+    public string HubStorage { get; set; } = string.Empty;
+
+    /// <summary>Where the task hub's tables are read: <see cref="HubStorage"/>, else <see cref="Storage"/>.</summary>
+    public string HubConnection => string.IsNullOrEmpty(HubStorage) ? Storage : HubStorage;
+
     /// <summary>The queues as the bench's fake agents reach them (the proxy's agent port in the transactions step).</summary>
     public string AgentStorage { get; set; } = string.Empty;
 

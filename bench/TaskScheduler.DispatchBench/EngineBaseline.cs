@@ -26,7 +26,7 @@ public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineB
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["AzureWebJobsStorage"] = options.Storage,
+            ["AzureWebJobsStorage"] = options.HubConnection,
             ["TaskHubName"] = options.HubName,
             [$"{DurableEngineOptions.SectionName}:MaxQueuePollingIntervalMs"] = options.EnginePollingMs.ToString(CultureInfo.InvariantCulture),
         });
@@ -48,7 +48,7 @@ public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineB
         try
         {
             var client = host.Services.GetRequiredService<DurableTaskClient>();
-            var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+            var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
             await RunInstancesAsync(client, observer, "warmup", options.Submitters, cancellationToken);
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
             var summary = await RunInstancesAsync(client, observer, "run", options.Tasks, cancellationToken);

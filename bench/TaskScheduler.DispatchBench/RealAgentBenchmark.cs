@@ -17,7 +17,7 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
     public async Task RunThroughputAsync(CancellationToken cancellationToken)
     {
         using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
-        var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
         await WaitForWorkersAsync(api, observer, cancellationToken);
 
         var completedBefore = await observer.CountCompletedOrchestrationsAsync(cancellationToken);
@@ -112,7 +112,7 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
     public async Task RunLatencyAsync(CancellationToken cancellationToken)
     {
         using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
-        var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
         await WaitForWorkersAsync(api, observer, cancellationToken);
 
         var load = MachineLoad.Start(options.Pids);

@@ -12,11 +12,11 @@ public sealed record TaskTimes(string Id, string Status, DateTimeOffset CreatedA
 /// nothing to what is measured: the task hub's Instances table (an orchestration's runtime status) and the tasks
 /// table (the scheduler's own timestamps).
 /// </summary>
-public sealed class StoreObserver(string connectionString, string prefix, string hubName)
+public sealed class StoreObserver(string connectionString, string hubConnectionString, string prefix, string hubName)
 {
-    private readonly TableClient _instances = new TableServiceClient(connectionString).GetTableClient(hubName + "Instances");
+    private readonly TableClient _instances = new TableServiceClient(hubConnectionString).GetTableClient(hubName + "Instances");
     private readonly TableClient _tasks = new TableServiceClient(connectionString).GetTableClient(prefix + TableNames.Tasks);
-    private readonly TableClient _history = new TableServiceClient(connectionString).GetTableClient(hubName + "History");
+    private readonly TableClient _history = new TableServiceClient(hubConnectionString).GetTableClient(hubName + "History");
 
     /// <summary>The rows of an orchestration's history (its events, plus the engine's sentinel row).</summary>
     public async Task<int> CountHistoryRowsAsync(string instanceId, CancellationToken cancellationToken)

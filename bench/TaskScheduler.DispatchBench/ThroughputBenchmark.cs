@@ -44,7 +44,7 @@ public sealed class ThroughputBenchmark(DispatchBenchOptions options, ILogger<Th
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
-        var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
         var agents = Enumerable.Range(1, options.Agents)
             .Select(i => new PollingAgent($"bench-tp{i}-{Guid.NewGuid():N}"[..18], api, options, OnClaimedAsync, OnCompleted))
             .ToList();

@@ -49,7 +49,7 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
     {
         using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
         using var proxy = new ProxyCounts(options.ProxyControl);
-        var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
 
         logger.LogInformation("Settling {Seconds} s, then SelfHost alone for {Idle} s", options.SettleSeconds, options.HostIdleSeconds);
         await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
@@ -122,7 +122,7 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
     public async Task RunIdleAsync(string what, CancellationToken cancellationToken)
     {
         using var proxy = new ProxyCounts(options.ProxyControl);
-        var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
         logger.LogInformation("Settling {Seconds} s, then counting {What} for {Idle} s", options.SettleSeconds, what, options.IdleSeconds);
         await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
         var load = MachineLoad.Start(options.Pids);
@@ -137,7 +137,7 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
     {
         using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
         using var proxy = new ProxyCounts(options.ProxyControl);
-        var observer = new StoreObserver(options.Storage, options.Prefix, options.HubName);
+        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
         var shortTask = (await observer.GetAllTasksAsync(cancellationToken)).FirstOrDefault(t => t.Status == "completed")?.Id
             ?? throw new InvalidOperationException("The running step compares with a finished task: run it on a system that has one.");
         await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
