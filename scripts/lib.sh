@@ -12,12 +12,17 @@ azurite_connection() { # blob queue table
   printf 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:%s/devstoreaccount1;QueueEndpoint=http://127.0.0.1:%s/devstoreaccount1;TableEndpoint=http://127.0.0.1:%s/devstoreaccount1;' "$1" "$2" "$3"
 }
 
-# The local system scripts/run.sh starts (and scripts/agent.sh and scripts/token.sh serve): its data folder, Azurite's
-# ports and the API's URL. Each can be moved, so that a second copy (the run.sh tests) runs beside the first.
+# The local system scripts/run.sh starts (and scripts/agent.sh and scripts/token.sh serve): its data folder, the ports
+# of its two emulators and the API's URL. Like the deployment (infra/main.bicep: stdata and sthub), the scheduler's
+# data (tables, dispatch queues) and the Durable task hub live in two storage accounts, here two Azurite processes:
+# each is single-threaded, and on one of them every queue call pays for the messages stored in the other's queues.
+# Each can be moved, so that a second copy (the run.sh tests) runs beside the first.
 LOCAL_DATA="${TASKSCHEDULER_DATA:-$ROOT/.azurite}"
 read -r -a LOCAL_AZURITE_PORTS <<<"${TASKSCHEDULER_AZURITE_PORTS:-10000 10001 10002}"
+read -r -a LOCAL_HUB_AZURITE_PORTS <<<"${TASKSCHEDULER_HUB_AZURITE_PORTS:-10003 10004 10005}"
 LOCAL_URL="${TASKSCHEDULER_URL:-http://127.0.0.1:7071}"
 LOCAL_STORAGE="$(azurite_connection "${LOCAL_AZURITE_PORTS[@]}")"
+LOCAL_HUB_STORAGE="$(azurite_connection "${LOCAL_HUB_AZURITE_PORTS[@]}")"
 
 ensure_azurite() {
   if [ ! -x "$AZURITE_BIN" ]; then

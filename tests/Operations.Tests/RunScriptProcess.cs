@@ -30,9 +30,9 @@ internal sealed partial class RunScriptProcess : IAsyncDisposable
 
     public string RecentOutput => _output.Recent(120);
 
-    /// <summary>The PIDs run.sh printed (so far) for Azurite, SelfHost and the agent.</summary>
+    /// <summary>The PIDs run.sh printed (so far) for its two emulators, SelfHost and the agent.</summary>
     public IReadOnlyDictionary<string, int> Children =>
-        new[] { ("Azurite", AzuritePid()), ("SelfHost", SelfHostPid()), ("agent", AgentPid()) }
+        new[] { ("Azurite", AzuritePid()), ("the task hub's Azurite", HubAzuritePid()), ("SelfHost", SelfHostPid()), ("agent", AgentPid()) }
             .Select(child => (child.Item1, Match: Output.Select(line => child.Item2.Match(line)).FirstOrDefault(m => m.Success)))
             .Where(child => child.Match is not null)
             .ToDictionary(child => child.Item1, child => int.Parse(child.Match!.Groups[1].Value, CultureInfo.InvariantCulture));
@@ -59,6 +59,7 @@ internal sealed partial class RunScriptProcess : IAsyncDisposable
         start.Environment.Remove("DOTNET_PROCESSOR_COUNT");
         start.Environment["TASKSCHEDULER_DATA"] = settings.DataFolder;
         start.Environment["TASKSCHEDULER_AZURITE_PORTS"] = string.Join(' ', settings.AzuritePorts);
+        start.Environment["TASKSCHEDULER_HUB_AZURITE_PORTS"] = string.Join(' ', settings.HubAzuritePorts);
         start.Environment["TASKSCHEDULER_URL"] = settings.Url.ToString().TrimEnd('/');
         var run = new RunScriptProcess(Process.Start(start) ?? throw new InvalidOperationException("setsid did not start"), new Uri(settings.Url, "api/"));
         try
@@ -170,14 +171,17 @@ internal sealed partial class RunScriptProcess : IAsyncDisposable
         }
 
         AdminKey = Output.Single(line => line.StartsWith("API key: ", StringComparison.Ordinal))["API key: ".Length..];
-        if (Children.Count != 3)
+        if (Children.Count != 4)
         {
-            throw new InvalidOperationException($"run.sh did not print the PIDs of Azurite, SelfHost and the agent:{Environment.NewLine}{RecentOutput}");
+            throw new InvalidOperationException($"run.sh did not print the PIDs of both emulators, SelfHost and the agent:{Environment.NewLine}{RecentOutput}");
         }
     }
 
-    [GeneratedRegex(@"Azurite ready \(pid (\d+)")]
+    [GeneratedRegex(@"^[0-9:]+ Azurite ready \(pid (\d+)")]
     private static partial Regex AzuritePid();
+
+    [GeneratedRegex(@"task hub's Azurite ready \(pid (\d+)")]
+    private static partial Regex HubAzuritePid();
 
     [GeneratedRegex(@"SelfHost ready \(pid (\d+)")]
     private static partial Regex SelfHostPid();
@@ -187,4 +191,4 @@ internal sealed partial class RunScriptProcess : IAsyncDisposable
 }
 
 /// <summary>Where a run.sh under test keeps its data and listens.</summary>
-internal sealed record RunScriptSettings(string DataFolder, IReadOnlyList<int> AzuritePorts, Uri Url);
+internal sealed record RunScriptSettings(string DataFolder, IReadOnlyList<int> AzuritePorts, IReadOnlyList<int> HubAzuritePorts, Uri Url);

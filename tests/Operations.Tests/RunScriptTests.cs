@@ -84,6 +84,14 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
         }
 
         Assert.Equal(10, kept.Count);
+
+        // As deployed (two storage accounts), the task hub lives in an emulator of its own: its tables are saved in
+        // hub/, and the data emulator holds the scheduler's tables only.
+        var hubTables = await File.ReadAllTextAsync(Path.Combine(_data.FullName, "hub", "__azurite_db_table__.json"));
+        var dataTables = await File.ReadAllTextAsync(Path.Combine(_data.FullName, "__azurite_db_table__.json"));
+        Assert.Contains("TaskSchedulerHistory", hubTables, StringComparison.Ordinal);
+        Assert.DoesNotContain("TaskSchedulerHistory", dataTables, StringComparison.Ordinal);
+        Assert.Contains("tasks", dataTables, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -117,12 +125,12 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
     private static RunScriptSettings NewSettings(string data)
     {
         var ports = new HashSet<int>();
-        while (ports.Count < 4)
+        while (ports.Count < 7)
         {
             ports.Add(FreePort.Next());
         }
 
         var all = ports.ToArray();
-        return new RunScriptSettings(data, all[..3], new Uri($"http://127.0.0.1:{all[3]}"));
+        return new RunScriptSettings(data, all[..3], all[3..6], new Uri($"http://127.0.0.1:{all[6]}"));
     }
 }
