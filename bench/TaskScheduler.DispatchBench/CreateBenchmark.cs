@@ -55,6 +55,11 @@ public sealed class CreateBenchmark(DispatchBenchOptions options, ILogger<Create
                 {
                     logger.LogWarning("create {Index} refused: {Message}", index, ex.Message);
                 }
+                catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The client's timeout: counted as a create that failed (its latency is the timeout), not the end of the run.
+                    logger.LogWarning("create {Index} timed out: {Message}", index, ex.Message);
+                }
 
                 latencies[index] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
             }

@@ -69,8 +69,10 @@ public sealed partial class MaintenanceService(
                 LogJobFailed(logger, ex, job, backOff.TotalSeconds);
                 notBefore = DateTime.UtcNow + backOff;
             }
-            catch (OperationCanceledException)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping: a call cut short may surface as its client's own exception (an RpcException "Cancelled"
+                // from the Durable client), not as an OperationCanceledException; either ends the loop quietly.
                 return;
             }
         }
