@@ -67,7 +67,10 @@ public sealed class OrchestrationLogicTests : IAsyncLifetime
             Blip("notify");
             _calls.Enqueue($"notify {finished.Status.ToWire()}");
             return 1;
-        }));
+        }),
+        // A port the OS just handed out: the test host's own choice (random in 30000-40000) can land on one that a
+        // process of another test in this run holds (ports from 32768 up are the kernel's ephemeral range).
+        new DurableTaskTestHostOptions { Port = FreePort.Next() });
 
     public async Task DisposeAsync()
     {
