@@ -248,9 +248,7 @@ started=$SECONDS
 start_azurite "${AZURITE_PORTS[@]}" "" "$RESULTS/azurite.log"
 log "Azurite ready on ${AZURITE_PORTS[*]} (pid $AZURITE_PID, in memory); results in ${RESULTS#"$ROOT/"}"
 if [ -n "$HUB_STORAGE" ]; then
-  main_azurite=$AZURITE_PID
-  start_azurite "${HUB_AZURITE_PORTS[@]}" "" "$RESULTS/azurite-hub.log"
-  HUB_AZURITE_PID=$AZURITE_PID AZURITE_PID=$main_azurite
+  start_azurite "${HUB_AZURITE_PORTS[@]}" "" "$RESULTS/azurite-hub.log" HUB_AZURITE_PID
   log "the task hub's Azurite ready on ${HUB_AZURITE_PORTS[*]} (pid $HUB_AZURITE_PID, in memory)"
 fi
 case "$mode" in

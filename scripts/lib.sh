@@ -76,11 +76,11 @@ port_holder() {
   fi
 }
 
-# start_azurite BLOB QUEUE TABLE LOCATION|"" LOGFILE -> sets AZURITE_PID
-# LOCATION empty = in memory. --skipApiVersionCheck: the current SDKs send newer API versions than 3.37 knows.
+# start_azurite BLOB QUEUE TABLE LOCATION|"" LOGFILE [PIDVAR] -> sets PIDVAR (default AZURITE_PID) to the emulator's
+# PID as soon as it is started (so a trap can stop it), and clears it again if the start fails. LOCATION empty = in memory. --skipApiVersionCheck: the current SDKs send newer API versions than 3.37 knows.
 start_azurite() {
-  local blob=$1 queue=$2 table=$3 location=$4 logfile=$5 mode
-  local holder
+  local blob=$1 queue=$2 table=$3 location=$4 logfile=$5 pid_var=${6:-AZURITE_PID} mode
+  local holder started_pid
   for p in "$blob" "$queue" "$table"; do
     if holder=$(port_holder "$p"); then log "port $p is already in use by $holder (another Azurite?)"; return 1; fi
   done
@@ -96,12 +96,13 @@ start_azurite() {
   setsid "${launcher[@]}" --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
     --blobPort "$blob" --queuePort "$queue" --tablePort "$table" \
     "${mode[@]}" --skipApiVersionCheck --loose --silent --disableTelemetry >"$logfile" 2>&1 &
-  AZURITE_PID=$!
+  started_pid=$!
+  printf -v "$pid_var" '%s' "$started_pid"
   for _ in $(seq 1 400); do
-    if ! kill -0 "$AZURITE_PID" 2>/dev/null; then
-      local code=0; wait "$AZURITE_PID" 2>/dev/null || code=$?
+    if ! kill -0 "$started_pid" 2>/dev/null; then
+      local code=0; wait "$started_pid" 2>/dev/null || code=$?
       log "Azurite exited during start-up (code $code); its log, $logfile:"
-      sed 's/^/    /' "$logfile" >&2; AZURITE_PID=""; return 1
+      sed 's/^/    /' "$logfile" >&2; printf -v "$pid_var" '%s' ""; return 1
     fi
     if port_open "$blob" && port_open "$queue" && port_open "$table"; then return 0; fi
     sleep 0.05

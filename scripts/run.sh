@@ -92,11 +92,10 @@ trap 'stop_all 129' HUP
 trap 'stop_all $?' EXIT
 
 mkdir -p "$DATA" "$HUB_DATA"
-if ! start_azurite "${LOCAL_HUB_AZURITE_PORTS[@]}" "$HUB_DATA" "$HUB_DATA/azurite.log"; then
+if ! start_azurite "${LOCAL_HUB_AZURITE_PORTS[@]}" "$HUB_DATA" "$HUB_DATA/azurite.log" HUB_AZURITE_PID; then
   log "(if it could not read one of $HUB_DATA/__azurite_db_*.json, move $DATA aside to start empty)"
   exit 1
 fi
-HUB_AZURITE_PID=$AZURITE_PID AZURITE_PID=""
 log "the task hub's Azurite ready (pid $HUB_AZURITE_PID, data in ${HUB_DATA#"$ROOT"/}/)"
 if ! start_azurite "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT" "$DATA" "$DATA/azurite.log"; then
   log "(if it could not read one of $DATA/__azurite_db_*.json, move $DATA aside to start empty)"
