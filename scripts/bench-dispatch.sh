@@ -6,6 +6,7 @@
 #   scripts/bench-dispatch.sh latency       A: POST -> claim on an idle system, polling fake agent, per poll cap
 #   scripts/bench-dispatch.sh throughput    B: no-op tasks with fake agents, beside a trivial orchestration on the engine
 #   scripts/bench-dispatch.sh transactions  C: storage requests per task, and idle rates, through the counting proxy
+#   scripts/bench-dispatch.sh engine-floor  C': the engine alone, a no-op task's orchestration shape without the app (also the end of C)
 #   scripts/bench-dispatch.sh agent         D: the real agent: throughput with 1 and 2 agents, then latency with 1
 #   scripts/bench-dispatch.sh floor         F: Azurite alone: table calls per second by table size (the emulator's ceiling)
 #   scripts/bench-dispatch.sh create        E: POST /tasks from 16 concurrent clients, no agent (BENCH_CREATES, default 2000)
@@ -179,8 +180,9 @@ run_throughput() {
 # Idle rates on fresh systems; a task's own life with the reconciliation sweep off (its visits to finished tasks
 # are measured apart, on the same system restarted with the sweep on); then one task kept running.
 run_transactions() {
-  local polling
-  start_proxy "tx250,tx100,tx1000,txlife"
+  # One emulator, every call through the proxy: no task hub emulator of its own in this step.
+  local polling HUB_STORAGE=""
+  start_proxy "tx250,tx100,tx1000,txlife,txengine"
   start_selfhost tx250 250 "$PROXY_STORAGE"
   bench idle --Prefix tx250 --Label idle-250 --What "SelfHost alone"
   start_agents 1 tx250 "$AGENT_PROXY_STORAGE"
@@ -199,6 +201,8 @@ run_transactions() {
   bench idle --Prefix txlife --Label idle-250-finished --What "SelfHost alone, tasks finished" --Baseline idle-250
   bench running --Prefix txlife --Label running
   stop_selfhost
+  log "transactions: the engine alone, attempt-shaped orchestrations one at a time (the floor under engine + app)"
+  HUB_STORAGE=$PROXY_STORAGE bench engine-transactions --Prefix txengine --Label engine-transactions
   stop_pid "$PROXY_PID" TERM; PROXY_PID=""
 }
 
@@ -235,7 +239,7 @@ run_floor() {
 
 mode=${1:-}
 case "$mode" in
-  latency | throughput | transactions | agent | create | floor | all) ;;
+  latency | throughput | transactions | engine-floor | agent | create | floor | all) ;;
   *) usage ;;
 esac
 
@@ -255,6 +259,7 @@ case "$mode" in
   latency) run_latency ;;
   throughput) run_throughput ;;
   transactions) run_transactions ;;
+  engine-floor) start_proxy txengine; HUB_STORAGE=$PROXY_STORAGE bench engine-transactions --Prefix txengine --Label engine-transactions ;;
   agent) run_agent ;;
   create) run_create ;;
   floor) run_floor ;;

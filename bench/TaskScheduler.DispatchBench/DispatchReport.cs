@@ -140,10 +140,34 @@ public static class DispatchReport
             var scheduler = (Sum(result.SequentialPerTask, k => !IsAgent(k)), Sum(result.ConcurrentPerTask, k => !IsAgent(k)));
             var agent = (Sum(result.SequentialPerTask, IsAgent), Sum(result.ConcurrentPerTask, IsAgent));
             report.Append(CultureInfo.InvariantCulture, $"| **engine + app (SelfHost)** | **{scheduler.Item1:F1}** | **{scheduler.Item2:F1}** | target <= {TransactionsTarget}: {Met(scheduler.Item1 <= TransactionsTarget)} one at a time, {Met(scheduler.Item2 <= TransactionsTarget)} at once |\n");
+            var timers = Sum(result.SequentialTimersPerTask, k => !IsAgent(k));
+            report.Append(CultureInfo.InvariantCulture, $"| engine + app, later: the one-at-a-time tasks' timers firing | {timers:F1} | | one at a time with its timer: **{scheduler.Item1 + timers:F1}** |\n");
             report.Append(CultureInfo.InvariantCulture, $"| agent's own queue calls | {agent.Item1:F1} | {agent.Item2:F1} | |\n");
             report.Append(CultureInfo.InvariantCulture, $"| **everything** | **{scheduler.Item1 + agent.Item1:F1}** | **{scheduler.Item2 + agent.Item2:F1}** | |\n\n");
             report.Append(CultureInfo.InvariantCulture,
                 $"Windows: one at a time {result.Sequential.Seconds:F0} s ({result.Sequential.Total} requests), all at once {result.Concurrent.Seconds:F0} s ({result.Concurrent.Total}); background {result.AgentIdle.Total * 60 / result.AgentIdle.Seconds:F0}/min over {result.AgentIdle.Seconds:F0} s; CPU bench / others {Cpu(result.Cpu)} cores.\n\n");
+        }
+
+        if (ResultFiles.Read<EngineTransactionsResult>(Path.Combine(folder, "engine-transactions.json")) is { } engine)
+        {
+            var alone = Group(engine.SequentialPerInstance);
+            var later = Group(engine.TimersPerInstance);
+            report.Append(CultureInfo.InvariantCulture,
+                $"### The engine alone ({engine.Instances} attempt-shaped orchestrations one at a time, no app, background subtracted)\n\n");
+            report.Append("| storage | one at a time | its timer, later | by operation |\n|---|---|---|---|\n");
+            foreach (var row in alone.Keys.Union(later.Keys).Order(StringComparer.Ordinal))
+            {
+                var one = alone.GetValueOrDefault(row);
+                var tail = later.GetValueOrDefault(row);
+                if (Math.Abs(one.Total) >= 0.05 || Math.Abs(tail.Total) >= 0.05)
+                {
+                    report.Append(CultureInfo.InvariantCulture, $"| {row} | {one.Total:F1} | {tail.Total:F1} | {one.Detail} |\n");
+                }
+            }
+
+            var sum = engine.SequentialPerInstance.Values.Sum();
+            var timerSum = engine.TimersPerInstance.Values.Sum();
+            report.Append(CultureInfo.InvariantCulture, $"| **engine alone** | **{sum:F1}** | **{timerSum:F1}** | with its timer: **{sum + timerSum:F1}** |\n\n");
         }
 
         if (result is { Phases.Count: > 0 })

@@ -9,9 +9,21 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TaskScheduler.Functions.Orchestrations;
 using TaskScheduler.SelfHost.Durable;
 
 namespace TaskScheduler.DispatchBench;
+
+/// <summary>What the engine alone spent per attempt-shaped orchestration, one at a time, and later for its timer.</summary>
+public sealed record EngineTransactionsResult(
+    string Label,
+    int EnginePollingMs,
+    int Instances,
+    CountWindow Idle,
+    CountWindow Sequential,
+    CountWindow Timers,
+    Dictionary<string, double> SequentialPerInstance,
+    Dictionary<string, double> TimersPerInstance);
 
 /// <summary>
 /// The yardstick of the throughput ratio: a trivial one-activity orchestration on the same engine, hosted the same
@@ -21,12 +33,90 @@ namespace TaskScheduler.DispatchBench;
 /// </summary>
 public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineBaseline> logger)
 {
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken) => HostAsync(options.HubConnection, async client =>
+    {
+        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
+        await RunInstancesAsync(client, observer, "warmup", options.Submitters, cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+        var summary = await RunInstancesAsync(client, observer, "run", options.Tasks, cancellationToken);
+        await ResultFiles.WriteAsync(options, options.Label + ".json", summary);
+        logger.LogInformation(
+            "{Label}: {Count} trivial orchestrations in {Seconds:F1} s = {Rate:F1}/s",
+            summary.Label, summary.Completed, summary.CompleteSeconds, summary.TasksPerSecond);
+    }, cancellationToken);
+
+    /// <summary>
+    /// The engine's share of a task, alone: <see cref="DispatchBenchOptions.TransactionTasks"/> instances of
+    /// <see cref="AttemptShapeOrchestration"/> (what a dispatched no-op task's orchestration does: arm the first-check
+    /// timer, wait for the end event, finish) one at a time, each raised <see cref="AgentDelay"/> after its start, the
+    /// engine's storage calls counted through the proxy (<see cref="DispatchBenchOptions.HubStorage"/>), then their
+    /// timers firing later; background (the engine idle) subtracted. No app code runs: this is the floor under the
+    /// engine + app figure of the transactions step.
+    /// </summary>
+    public Task RunTransactionsAsync(CancellationToken cancellationToken) => HostAsync(options.HubConnection, async client =>
+    {
+        using var proxy = new ProxyCounts(options.ProxyControl);
+        var observer = new StoreObserver(options.Storage, options.Storage, options.Prefix, options.HubName);
+        for (var i = 0; i < 3; i++)
+        {
+            await RunAttemptAsync(client, observer, $"warmup-{i}", cancellationToken);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+        var idle = await proxy.MeasureAsync("engine idle", () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken), cancellationToken);
+        var sequential = await proxy.MeasureAsync("one at a time", async () =>
+        {
+            for (var i = 0; i < options.TransactionTasks; i++)
+            {
+                await RunAttemptAsync(client, observer, $"attempt-{i}", cancellationToken);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        }, cancellationToken);
+        var timers = await proxy.MeasureAsync("their timers, later", () => Task.Delay(TimeSpan.FromSeconds(TaskWorkflow.FirstCheckSeconds + 3), cancellationToken), cancellationToken);
+        var result = new EngineTransactionsResult(
+            options.Label,
+            options.EnginePollingMs,
+            options.TransactionTasks,
+            idle,
+            sequential,
+            timers,
+            sequential.PerTask(idle, options.TransactionTasks),
+            timers.PerTask(idle, options.TransactionTasks));
+        await ResultFiles.WriteAsync(options, options.Label + ".json", result);
+        logger.LogInformation(
+            "The engine alone, per attempt-shaped orchestration one at a time: {Sequential:F1} storage requests, and {Timers:F1} later for its timer",
+            result.SequentialPerInstance.Values.Sum(), result.TimersPerInstance.Values.Sum());
+    }, cancellationToken);
+
+    /// <summary>About as long as a fake agent takes from the dispatch to its end report (claim, no-op, complete).</summary>
+    private static readonly TimeSpan AgentDelay = TimeSpan.FromMilliseconds(150);
+
+    private static async Task RunAttemptAsync(DurableTaskClient client, StoreObserver observer, string id, CancellationToken cancellationToken)
+    {
+        await client.ScheduleNewOrchestrationInstanceAsync(nameof(AttemptShapeOrchestration), TaskWorkflow.FirstCheckSeconds, new StartOrchestrationOptions(InstanceId: id), cancellationToken);
+        await Task.Delay(AgentDelay, cancellationToken);
+
+        // As in the app, the end comes after the first episode (an end raised before it is discarded by the provider).
+        if (!await observer.WaitForOrchestrationAsync(id, TimeSpan.FromSeconds(30), cancellationToken, "Running"))
+        {
+            throw new TimeoutException($"The orchestration {id} did not start within 30 s.");
+        }
+
+        await client.RaiseEventAsync(id, AttemptShapeOrchestration.EndEvent, 1, cancellationToken);
+        if (!await observer.WaitForOrchestrationAsync(id, TimeSpan.FromSeconds(30), cancellationToken))
+        {
+            throw new TimeoutException($"The orchestration {id} did not complete within 30 s.");
+        }
+    }
+
+    /// <summary>SelfHost's engine (its own sidecar host and settings) in this process, on <paramref name="hubConnection"/>, while <paramref name="run"/> runs.</summary>
+    private async Task HostAsync(string hubConnection, Func<DurableTaskClient, Task> run, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["AzureWebJobsStorage"] = options.HubConnection,
+            ["AzureWebJobsStorage"] = hubConnection,
             ["TaskHubName"] = options.HubName,
             [$"{DurableEngineOptions.SectionName}:MaxQueuePollingIntervalMs"] = options.EnginePollingMs.ToString(CultureInfo.InvariantCulture),
         });
@@ -39,7 +129,10 @@ public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineB
         var channel = CreateChannel(DurableSidecarHost.SocketPath);
         builder.Services.AddDurableTaskWorker(worker =>
         {
-            worker.AddTasks(registry => registry.AddOrchestrator<TrivialOrchestration>().AddActivity<NoOpActivity>());
+            worker.AddTasks(registry => registry
+                .AddOrchestrator<TrivialOrchestration>()
+                .AddActivity<NoOpActivity>()
+                .AddOrchestrator<AttemptShapeOrchestration>());
             worker.UseGrpc(channel);
         });
         builder.Services.AddDurableTaskClient(client => client.UseGrpc(channel));
@@ -47,15 +140,7 @@ public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineB
         await host.StartAsync(cancellationToken);
         try
         {
-            var client = host.Services.GetRequiredService<DurableTaskClient>();
-            var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
-            await RunInstancesAsync(client, observer, "warmup", options.Submitters, cancellationToken);
-            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
-            var summary = await RunInstancesAsync(client, observer, "run", options.Tasks, cancellationToken);
-            await ResultFiles.WriteAsync(options, options.Label + ".json", summary);
-            logger.LogInformation(
-                "{Label}: {Count} trivial orchestrations in {Seconds:F1} s = {Rate:F1}/s",
-                summary.Label, summary.Completed, summary.CompleteSeconds, summary.TasksPerSecond);
+            await run(host.Services.GetRequiredService<DurableTaskClient>());
         }
         finally
         {

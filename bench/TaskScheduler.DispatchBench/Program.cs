@@ -11,6 +11,7 @@ public static class DispatchBenchProgram
           latency           POST -> claim latency, one task at a time with idle gaps, with a polling fake agent
           throughput        no-op tasks through SelfHost with N fake agents
           engine            a trivial one-activity orchestration on SelfHost's engine, hosted in this process
+          engine-transactions  the engine alone: storage requests per attempt-shaped orchestration, through the proxy
           proxy             the counting proxy in front of Azurite (runs until SIGTERM or Ctrl-C)
           transactions      storage requests per task through the proxy (SelfHost and the fake agent behind it)
           idle              storage requests per minute through the proxy in a quiet window
@@ -54,6 +55,9 @@ public static class DispatchBenchProgram
                 return 0;
             case "engine":
                 await new EngineBaseline(options, loggerFactory.CreateLogger<EngineBaseline>()).RunAsync(stop.Token);
+                return 0;
+            case "engine-transactions":
+                await new EngineBaseline(options, loggerFactory.CreateLogger<EngineBaseline>()).RunTransactionsAsync(stop.Token);
                 return 0;
             case "proxy":
                 var classifier = new StorageRequestClassifier(options.Prefixes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -30,10 +30,10 @@ public sealed class StoreObserver(string connectionString, string hubConnectionS
         return count;
     }
 
-    public async Task<bool> IsOrchestrationCompletedAsync(string instanceId, CancellationToken cancellationToken)
+    public async Task<bool> IsOrchestrationCompletedAsync(string instanceId, CancellationToken cancellationToken, string status = "Completed")
     {
         var row = await _instances.GetEntityIfExistsAsync<TableEntity>(instanceId, string.Empty, ["RuntimeStatus"], cancellationToken);
-        return row.HasValue && row.Value!.GetString("RuntimeStatus") == "Completed";
+        return row.HasValue && row.Value!.GetString("RuntimeStatus") == status;
     }
 
     public async Task<int> CountCompletedOrchestrationsAsync(CancellationToken cancellationToken)
@@ -55,13 +55,13 @@ public sealed class StoreObserver(string connectionString, string hubConnectionS
     }
 
     /// <summary>Polls until <paramref name="instanceId"/> has completed; false when <paramref name="timeout"/> passed first.</summary>
-    public async Task<bool> WaitForOrchestrationAsync(string instanceId, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<bool> WaitForOrchestrationAsync(string instanceId, TimeSpan timeout, CancellationToken cancellationToken, string status = "Completed")
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
         {
-            while (!await IsOrchestrationCompletedAsync(instanceId, deadline.Token))
+            while (!await IsOrchestrationCompletedAsync(instanceId, deadline.Token, status))
             {
                 await Task.Delay(25, deadline.Token);
             }

@@ -14,3 +14,26 @@ public sealed class NoOpActivity : TaskActivity<int, int>
 {
     public override Task<int> RunAsync(TaskActivityContext context, int input) => Task.FromResult(input);
 }
+
+/// <summary>
+/// A dispatched no-op task's orchestration without the app: arm the first-check timer, wait for the end event (or
+/// the timer), cancel the timer, finish. Its input is the timer's seconds.
+/// </summary>
+public sealed class AttemptShapeOrchestration : TaskOrchestrator<int, bool>
+{
+    public const string EndEvent = "TaskChanged";
+
+    public override async Task<bool> RunAsync(TaskOrchestrationContext context, int input)
+    {
+        using var cancel = new CancellationTokenSource();
+        var timer = context.CreateTimer(TimeSpan.FromSeconds(input), cancel.Token);
+        var ended = context.WaitForExternalEvent<int>(EndEvent);
+        if (await Task.WhenAny(ended, timer) == ended)
+        {
+            await cancel.CancelAsync();
+            return true;
+        }
+
+        return false;
+    }
+}

@@ -11,6 +11,8 @@ public static class ErrorCodes
     public const string NotFound = "not_found";
     public const string MethodNotAllowed = "method_not_allowed";
     public const string Conflict = "conflict";
+    public const string IdempotencyKeyReused = "idempotency_key_reused";
+    public const string RequestInProgress = "request_in_progress";
     public const string UnsupportedVersion = "unsupported_version";
     public const string PayloadTooLarge = "payload_too_large";
     public const string UnsupportedMediaType = "unsupported_media_type";

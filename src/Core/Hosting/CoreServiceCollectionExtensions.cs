@@ -1,3 +1,4 @@
+using TaskScheduler.Core.Api;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -51,6 +52,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<TaskService>();
         services.AddSingleton<TaskQueues>();
         services.AddSingleton<TaskLogStore>();
+        services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<WorkerRepository>();
         services.AddSingleton<WorkerService>();
         services.AddSingleton<WorkerQueries>();

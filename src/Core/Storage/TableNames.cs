@@ -30,5 +30,8 @@ public static class TableNames
     /// <summary>One fixed-window counter per credential: PartitionKey = rate-limit key (see <c>Auth/RateLimiter</c>).</summary>
     public const string RateLimits = "ratelimits";
 
-    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents, Workers, TaskLogs, WorkerTasks, Metrics, ApiKeys, RateLimits];
+    /// <summary>Idempotency keys and the replies they replay: PartitionKey = hash of credential and route, RowKey = hash of the key.</summary>
+    public const string Idempotency = "idempotency";
+
+    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents, Workers, TaskLogs, WorkerTasks, Metrics, ApiKeys, RateLimits, Idempotency];
 }

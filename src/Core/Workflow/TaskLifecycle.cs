@@ -50,14 +50,17 @@ public sealed class TaskLifecycle(
     /// with no orchestration gets one; a queued task waiting too long is sent again) and by the orchestration's own
     /// timer.
     /// </summary>
-    public async Task<TaskItem> CreateAsync(NewTaskRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    /// <param name="id">The id an idempotent create reserved with its key (null: a new one). If a task with it exists,
+    /// an earlier request with that key created it and died before answering: that task is returned, unchanged (the
+    /// reconciler finishes whatever the dead request left undone).</param>
+    public async Task<TaskItem> CreateAsync(NewTaskRequest request, DurableTaskClient client, CancellationToken cancellationToken, string? id = null)
     {
         await taskService.RequireExistingAsync(request.Dependencies, cancellationToken);
         var now = Now;
         var runNow = request.Dependencies.Count == 0 && (request.ScheduledAt is null || request.ScheduledAt <= now);
         var task = new TaskItem
         {
-            Id = TaskIds.New(),
+            Id = id ?? TaskIds.New(),
             Name = request.Name,
             Description = request.Description,
             Command = request.Command,
@@ -80,7 +83,16 @@ public sealed class TaskLifecycle(
 
         // The edges first: from the moment the task exists, its dependencies know it waits for them.
         await tasks.AddDependentAsync(task.Id, task.Dependencies, cancellationToken);
-        var created = (await tasks.InsertAsync(task, cancellationToken)).Task;
+        TaskItem created;
+        try
+        {
+            created = (await tasks.InsertAsync(task, cancellationToken)).Task;
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 409 && id is not null)
+        {
+            return (await tasks.GetAsync(id, CancellationToken.None) ?? throw new TaskConflictException($"Task {id} exists and vanished.")).Task;
+        }
+
         await workflows.StartNewAsync(client, created, runNow ? 1 : 0, CancellationToken.None);
         if (runNow)
         {

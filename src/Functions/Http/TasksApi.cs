@@ -1,7 +1,9 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Tasks;
@@ -10,7 +12,7 @@ using TaskScheduler.Core.Workflow;
 namespace TaskScheduler.Functions.Http;
 
 /// <summary>The tasks resource. Each function parses, calls Core, and shapes the reply; nothing else.</summary>
-public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWorkflowClient workflows, TaskLogStore logs)
+public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWorkflowClient workflows, TaskLogStore logs, IdempotencyStore idempotency)
 {
     [Function("GetTaskLogs")]
     [RequiresScope(Scopes.TasksRead)]
@@ -53,11 +55,54 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
         var cancellationToken = request.HttpContext.RequestAborted;
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
         var parsed = TaskRequestParser.ParseCreate(body.RootElement, tasks.Now);
+        if (!request.Headers.TryGetValue(IdempotencyStore.HeaderName, out var key))
+        {
+            // From here on the client's disconnect does not stop the create half-way: the task, its index rows, its
+            // orchestration and its first dispatch are written in order, or the reconciliation sweep finishes the job.
+            return ApiResults.Created(TaskResource.From(await lifecycle.CreateAsync(parsed, client, CancellationToken.None)));
+        }
 
-        // From here on the client's disconnect does not stop the create half-way: the task, its index rows, its
-        // orchestration and its first dispatch are written in order, or the reconciliation sweep finishes the job.
-        var created = await lifecycle.CreateAsync(parsed, client, CancellationToken.None);
-        return ApiResults.Created(TaskResource.From(created));
+        return await IdempotentAsync(request, "POST /tasks", key.ToString(), body.RootElement.GetRawText(), TaskIds.New, async id =>
+            ApiResults.Created(TaskResource.From(await lifecycle.CreateAsync(parsed, client, CancellationToken.None, id))));
+    }
+
+    /// <summary>
+    /// A create under an <c>Idempotency-Key</c> (validated first, so a 400 reserves nothing): the first request runs
+    /// <paramref name="create"/> with the id reserved for the key and keeps its reply; a replay gets that reply.
+    /// </summary>
+    private async Task<IActionResult> IdempotentAsync(HttpRequest request, string operation, string key, string body, Func<string> newId, Func<string, Task<EnvelopeResult>> create)
+    {
+        var caller = (ApiCaller)request.HttpContext.Items[GateReplies.CallerItemKey]!;
+        IdempotencyDecision decision;
+        try
+        {
+            decision = await idempotency.BeginAsync(caller.Id, operation, IdempotencyStore.ParseKey(key), body, newId, request.HttpContext.RequestAborted);
+        }
+        catch (ApiException ex) when (ex.Code == ErrorCodes.RequestInProgress)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = IdempotencyStore.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return ApiResults.Error(ex);
+        }
+
+        if (decision is IdempotencyDecision.Replay replay)
+        {
+            return new ReplayedResult(replay.Status, replay.Body);
+        }
+
+        var proceed = (IdempotencyDecision.Proceed)decision;
+        EnvelopeResult result;
+        try
+        {
+            result = await create(proceed.ResourceId);
+        }
+        catch (Exception ex) when (ApiResults.For(ex) is not null)
+        {
+            await idempotency.AbandonAsync(proceed, CancellationToken.None);
+            throw;
+        }
+
+        await idempotency.CompleteAsync(proceed, result.StatusCode, result.ToJson(), CancellationToken.None);
+        return result;
     }
 
     [Function("UpdateTask")]
