@@ -120,22 +120,10 @@ public static class DispatchReport
         var result = ResultFiles.Read<TransactionsResult>(Path.Combine(folder, "transactions.json"));
         if (result is not null)
         {
-            var sequential = Group(result.SequentialPerTask);
-            var concurrent = Group(result.ConcurrentPerTask);
             report.Append(CultureInfo.InvariantCulture,
                 $"### Storage requests per task ({result.Tasks} no-op tasks, engine poll cap {result.EnginePollingMs} ms, background subtracted)\n\n");
             report.Append("| storage | one at a time | all at once | one at a time, by operation |\n|---|---|---|---|\n");
-            foreach (var row in sequential.Keys.Union(concurrent.Keys).Order(StringComparer.Ordinal))
-            {
-                var one = sequential.GetValueOrDefault(row);
-                var burst = concurrent.GetValueOrDefault(row);
-                if (Math.Abs(one.Total) < 0.05 && Math.Abs(burst.Total) < 0.05)
-                {
-                    continue;
-                }
-
-                report.Append(CultureInfo.InvariantCulture, $"| {row} | {one.Total:F1} | {burst.Total:F1} | {one.Detail} |\n");
-            }
+            StorageRows(report, result.SequentialPerTask, result.ConcurrentPerTask);
 
             var scheduler = (Sum(result.SequentialPerTask, k => !IsAgent(k)), Sum(result.ConcurrentPerTask, k => !IsAgent(k)));
             var agent = (Sum(result.SequentialPerTask, IsAgent), Sum(result.ConcurrentPerTask, IsAgent));
@@ -150,20 +138,10 @@ public static class DispatchReport
 
         if (ResultFiles.Read<EngineTransactionsResult>(Path.Combine(folder, "engine-transactions.json")) is { } engine)
         {
-            var alone = Group(engine.SequentialPerInstance);
-            var later = Group(engine.TimersPerInstance);
             report.Append(CultureInfo.InvariantCulture,
                 $"### The engine alone ({engine.Instances} attempt-shaped orchestrations one at a time, no app, background subtracted)\n\n");
             report.Append("| storage | one at a time | its timer, later | by operation |\n|---|---|---|---|\n");
-            foreach (var row in alone.Keys.Union(later.Keys).Order(StringComparer.Ordinal))
-            {
-                var one = alone.GetValueOrDefault(row);
-                var tail = later.GetValueOrDefault(row);
-                if (Math.Abs(one.Total) >= 0.05 || Math.Abs(tail.Total) >= 0.05)
-                {
-                    report.Append(CultureInfo.InvariantCulture, $"| {row} | {one.Total:F1} | {tail.Total:F1} | {one.Detail} |\n");
-                }
-            }
+            StorageRows(report, engine.SequentialPerInstance, engine.TimersPerInstance);
 
             var sum = engine.SequentialPerInstance.Values.Sum();
             var timerSum = engine.TimersPerInstance.Values.Sum();
@@ -274,6 +252,22 @@ public static class DispatchReport
     }
 
     /// <summary>Rows of the breakdown: app tables and queues by name, the engine's queues, tables and blobs, the agent.</summary>
+    /// <summary>One row per storage resource: its count in <paramref name="first"/> and <paramref name="second"/>, and the first's operations.</summary>
+    private static void StorageRows(StringBuilder report, Dictionary<string, double> first, Dictionary<string, double> second)
+    {
+        var left = Group(first);
+        var right = Group(second);
+        foreach (var row in left.Keys.Union(right.Keys).Order(StringComparer.Ordinal))
+        {
+            var one = left.GetValueOrDefault(row);
+            var other = right.GetValueOrDefault(row);
+            if (Math.Abs(one.Total) >= 0.05 || Math.Abs(other.Total) >= 0.05)
+            {
+                report.Append(CultureInfo.InvariantCulture, $"| {row} | {one.Total:F1} | {other.Total:F1} | {one.Detail} |\n");
+            }
+        }
+    }
+
     private static Dictionary<string, (double Total, string Detail)> Group(Dictionary<string, double> perKey) =>
         perKey
             .GroupBy(kv => RowOf(kv.Key), StringComparer.Ordinal)

@@ -30,7 +30,8 @@ public sealed class StoreObserver(string connectionString, string hubConnectionS
         return count;
     }
 
-    public async Task<bool> IsOrchestrationCompletedAsync(string instanceId, CancellationToken cancellationToken, string status = "Completed")
+    /// <summary>Whether the instance's row says <paramref name="status"/> (a Durable runtime status: <c>Running</c>, <c>Completed</c>, ...).</summary>
+    public async Task<bool> HasOrchestrationStatusAsync(string instanceId, string status, CancellationToken cancellationToken)
     {
         var row = await _instances.GetEntityIfExistsAsync<TableEntity>(instanceId, string.Empty, ["RuntimeStatus"], cancellationToken);
         return row.HasValue && row.Value!.GetString("RuntimeStatus") == status;
@@ -54,14 +55,14 @@ public sealed class StoreObserver(string connectionString, string hubConnectionS
         return count;
     }
 
-    /// <summary>Polls until <paramref name="instanceId"/> has completed; false when <paramref name="timeout"/> passed first.</summary>
+    /// <summary>Polls until <paramref name="instanceId"/> has <paramref name="status"/> (default: completed); false when <paramref name="timeout"/> passed first.</summary>
     public async Task<bool> WaitForOrchestrationAsync(string instanceId, TimeSpan timeout, CancellationToken cancellationToken, string status = "Completed")
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
         {
-            while (!await IsOrchestrationCompletedAsync(instanceId, deadline.Token, status))
+            while (!await HasOrchestrationStatusAsync(instanceId, status, deadline.Token))
             {
                 await Task.Delay(25, deadline.Token);
             }

@@ -100,7 +100,7 @@ public sealed class IdempotencyStore(SchedulerStorage storage, TimeProvider cloc
             {
                 return status != 0
                     ? new IdempotencyDecision.Replay(status, stored.GetString("Body") ?? string.Empty)
-                    : throw new ApiException(409, ErrorCodes.RequestInProgress, $"A request with this {HeaderName} is still in progress; retry after {RetryAfterSeconds} s.");
+                    : throw InProgress();
             }
 
             // An abandoned first request may have created its resource: the take-over uses the same id.
@@ -120,7 +120,7 @@ public sealed class IdempotencyStore(SchedulerStorage storage, TimeProvider cloc
             }
         }
 
-        throw new ApiException(409, ErrorCodes.RequestInProgress, $"A request with this {HeaderName} is still in progress; retry after {RetryAfterSeconds} s.");
+        throw InProgress();
     }
 
     /// <summary>Stores the first request's reply for its replays.</summary>
@@ -141,6 +141,9 @@ public sealed class IdempotencyStore(SchedulerStorage storage, TimeProvider cloc
         {
         }
     }
+
+    private static ApiException InProgress() =>
+        new(409, ErrorCodes.RequestInProgress, $"A request with this {HeaderName} is still in progress; retry after {RetryAfterSeconds} s.");
 
     private static TableEntity Fresh(string partition, string row, string bodyHash, DateTimeOffset now, string resourceId) => new(partition, row)
     {
