@@ -58,7 +58,9 @@ public static class DispatchReport
     private static void Throughput(StringBuilder report, string folder)
     {
         var tasks = ResultFiles.ReadAll<ThroughputSummary>(folder, "throughput*.json").Select(r => r.Value).ToList();
-        var engine = ResultFiles.ReadAll<ThroughputSummary>(folder, "engine*.json").Select(r => r.Value).ToList();
+        // engine-transactions.json is the engine-floor step's storage count, not a throughput run.
+        var engine = ResultFiles.ReadAll<ThroughputSummary>(folder, "engine*.json")
+            .Where(r => r.Name != "engine-transactions").Select(r => r.Value).ToList();
         var agents = ResultFiles.ReadAll<ThroughputSummary>(folder, "agent-throughput*.json").Select(r => r.Value).ToList();
         var all = tasks.Concat(engine).Concat(agents).ToList();
         if (all.Count == 0)

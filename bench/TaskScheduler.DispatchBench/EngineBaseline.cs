@@ -106,7 +106,8 @@ public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineB
         await client.RaiseEventAsync(id, AttemptShapeOrchestration.EndEvent, 1, cancellationToken);
         if (!await observer.WaitForOrchestrationAsync(id, TimeSpan.FromSeconds(30), cancellationToken))
         {
-            throw new TimeoutException($"The orchestration {id} did not complete within 30 s.");
+            var state = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
+            throw new TimeoutException($"The orchestration {id} did not complete within 30 s: {state?.RuntimeStatus} {state?.FailureDetails?.ErrorMessage}");
         }
     }
 

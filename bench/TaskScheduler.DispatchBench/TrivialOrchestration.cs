@@ -30,7 +30,9 @@ public sealed class AttemptShapeOrchestration : TaskOrchestrator<int, bool>
         var ended = context.WaitForExternalEvent<int>(EndEvent);
         if (await Task.WhenAny(ended, timer) == ended)
         {
-            await cancel.CancelAsync();
+            // Cancel, not CancelAsync: the timer must be cancelled on the orchestration's own thread (CancelAsync runs
+            // it on the thread pool, and the episode then never completes: the instance stays Running).
+            cancel.Cancel();
             return true;
         }
 
