@@ -91,12 +91,35 @@ public class IdempotencyTests(SelfHostFixture fixture) : IClassFixture<SelfHostF
         Assert.Equal(ids[0], after.Body.GetProperty("data").GetProperty("id").GetString());
     }
 
+    [Fact]
+    public async Task Sixteen_concurrent_identical_schedule_creates_make_exactly_one_schedule_and_a_replay_returns_it()
+    {
+        var name = "idem-" + UniqueTag();
+        var key = NewKey();
+        var body = JsonSerializer.Serialize(new { name, cron = "0 0 1 1 *", task = new { name = "yearly", command = "true" } });
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => PostAsync(key, body, "schedules")));
+
+        Assert.All(replies, r => Assert.True(
+            r.Status == HttpStatusCode.Created || (r.Status == HttpStatusCode.Conflict && r.RetryAfter is not null),
+            $"{(int)r.Status}: {r.Body}"));
+        Assert.Single(replies, r => r is { Status: HttpStatusCode.Created, Replayed: false });
+        var id = replies.First(r => r.Status == HttpStatusCode.Created).Body.GetProperty("data").GetProperty("id").GetString();
+        var after = await PostAsync(key, body, "schedules");
+        Assert.True(after.Replayed);
+        Assert.Equal(id, after.Body.GetProperty("data").GetProperty("id").GetString());
+
+        var (status, list) = await Api.GetJsonAsync("schedules?limit=100");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Single(list.GetProperty("data").EnumerateArray(), s => s.GetProperty("name").GetString() == name);
+    }
+
     private static string Body(string tag, string name = "idempotent") =>
         JsonSerializer.Serialize(new { name, command = "true", tags = new[] { tag }, scheduled_at = Later });
 
-    private async Task<(HttpStatusCode Status, JsonElement Body, bool Replayed, string? RetryAfter)> PostAsync(string key, string body)
+    private async Task<(HttpStatusCode Status, JsonElement Body, bool Replayed, string? RetryAfter)> PostAsync(string key, string body, string path = "tasks")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "tasks") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
         using var response = await Api.SendAsync(request);
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();

@@ -13,6 +13,9 @@ public class TasksApiTests(SelfHostFixture fixture) : IClassFixture<SelfHostFixt
         "id", "name", "description", "command", "status", "priority", "retry_count", "max_retries", "created_at",
         "updated_at", "scheduled_at", "started_at", "completed_at", "timeout_seconds", "tags", "dependencies",
         "worker_id", "result", "error", "checkpoint_data", "checkpoint_enabled",
+
+        // Beyond the reference: the recurring schedule that made the task (null for a task created by POST /tasks).
+        "schedule_id",
     ];
 
     private HttpClient Api => fixture.Client;

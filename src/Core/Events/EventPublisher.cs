@@ -33,6 +33,17 @@ public sealed partial class EventPublisher(SchedulerStorage storage, IOptions<Ev
     public Task WorkerEventAsync(string type, WorkerEntity worker, CancellationToken cancellationToken) =>
         PublishAsync(type, "workers/" + worker.PartitionKey, "worker", JsonSerializer.SerializeToNode(WorkerResource.From(worker), ApiJson.Options)!, cancellationToken);
 
+    /// <summary><c>schedule.fired</c> (a firing made <paramref name="taskId"/>) or <c>schedule.failed</c> (it could not: <paramref name="error"/>).</summary>
+    public Task ScheduleEventAsync(string type, Schedules.ScheduleItem schedule, DateTimeOffset fireAt, string? taskId, string? error, CancellationToken cancellationToken) =>
+        PublishAsync(type, "schedules/" + schedule.Id, "schedule", JsonSerializer.SerializeToNode(new
+        {
+            id = schedule.Id,
+            name = schedule.Name,
+            fire_at = fireAt,
+            task_id = taskId,
+            error,
+        }, ApiJson.Options)!, cancellationToken);
+
     private async Task PublishAsync(string type, string subject, string member, JsonNode body, CancellationToken cancellationToken)
     {
         var targets = Targets(type);

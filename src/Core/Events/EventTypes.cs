@@ -11,7 +11,9 @@ public static class EventTypes
     public const string TaskRetrying = "task.retrying";
     public const string WorkerRegistered = "worker.registered";
     public const string WorkerOffline = "worker.offline";
+    public const string ScheduleFired = "schedule.fired";
+    public const string ScheduleFailed = "schedule.failed";
 
     public static IReadOnlyList<string> All { get; } =
-        [TaskCreated, TaskStarted, TaskCompleted, TaskFailed, TaskCancelled, TaskRetrying, WorkerRegistered, WorkerOffline];
+        [TaskCreated, TaskStarted, TaskCompleted, TaskFailed, TaskCancelled, TaskRetrying, WorkerRegistered, WorkerOffline, ScheduleFired, ScheduleFailed];
 }

@@ -60,6 +60,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<TaskCounters>();
         services.AddHostedService(provider => provider.GetRequiredService<TaskCounters>());
         services.AddSingleton<TaskLifecycle>();
+        services.AddSingleton<Schedules.ScheduleRepository>();
+        services.AddSingleton<Schedules.ScheduleService>();
         services.AddSingleton<WorkerMonitor>();
         services.AddSingleton<TaskReconciler>();
         services.AddSingleton<HistoryPurger>();

@@ -33,5 +33,11 @@ public static class TableNames
     /// <summary>Idempotency keys and the replies they replay: PartitionKey = hash of credential and route, RowKey = hash of the key.</summary>
     public const string Idempotency = "idempotency";
 
-    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents, Workers, TaskLogs, WorkerTasks, Metrics, ApiKeys, RateLimits, Idempotency];
+    /// <summary>Recurring schedules: PartitionKey = schedule id, the schedule as JSON in one column.</summary>
+    public const string Schedules = "schedules";
+
+    /// <summary>The tasks each schedule made: PartitionKey = schedule id, RowKey = inverted fire time and task id (newest first).</summary>
+    public const string ScheduleRuns = "scheduleruns";
+
+    public static IReadOnlyList<string> All { get; } = [Tasks, TaskIndex, Dependents, Workers, TaskLogs, WorkerTasks, Metrics, ApiKeys, RateLimits, Idempotency, Schedules, ScheduleRuns];
 }

@@ -47,6 +47,8 @@ public sealed class TaskEntity : ITableEntity
     public byte[]? Checkpoint { get; set; }
 
     public bool CheckpointEnabled { get; set; }
+
+    public string? ScheduleId { get; set; }
     public int Attempt { get; set; }
     public int RetriesLeft { get; set; }
     public string? TraceParent { get; set; }
@@ -86,6 +88,7 @@ public sealed class TaskEntity : ITableEntity
         Error = task.Error,
         Checkpoint = task.CheckpointData is null ? null : Encoding.UTF8.GetBytes(task.CheckpointData),
         CheckpointEnabled = task.CheckpointEnabled,
+        ScheduleId = task.ScheduleId,
         Attempt = task.Attempt,
         RetriesLeft = task.RetriesLeft,
         TraceParent = task.TraceParent,
@@ -118,6 +121,7 @@ public sealed class TaskEntity : ITableEntity
         Error = Error,
         CheckpointData = Checkpoint is null ? null : Encoding.UTF8.GetString(Checkpoint),
         CheckpointEnabled = CheckpointEnabled,
+        ScheduleId = ScheduleId,
         Attempt = Attempt,
         RetriesLeft = RetriesLeft,
         TraceParent = TraceParent,

@@ -28,6 +28,9 @@ public sealed record TaskItem
 
     public bool CheckpointEnabled { get; init; }
 
+    /// <summary>The recurring schedule whose firing made the task, or null.</summary>
+    public string? ScheduleId { get; init; }
+
     /// <summary>The number of the current (or last) attempt; 0 before the first dispatch.</summary>
     public int Attempt { get; init; }
 

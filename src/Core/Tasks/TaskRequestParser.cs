@@ -117,7 +117,7 @@ public static partial class TaskRequestParser
     /// <summary>A tag becomes part of a storage key: a small, safe alphabet, documented in the README.</summary>
     public static bool IsValidTag(string? tag) => tag is not null && TagPattern().IsMatch(tag);
 
-    private static void RequireObject(JsonElement body)
+    internal static void RequireObject(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object)
         {
@@ -126,7 +126,7 @@ public static partial class TaskRequestParser
     }
 
     /// <summary>Rejects unknown and repeated fields. <c>command</c> passes here: PUT reports it with its own reason.</summary>
-    private static void CheckFieldNames(JsonElement body, HashSet<string> allowed, Errors errors)
+    internal static void CheckFieldNames(JsonElement body, HashSet<string> allowed, Errors errors)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in body.EnumerateObject())
@@ -144,7 +144,7 @@ public static partial class TaskRequestParser
 
     private static string Truncate(string name) => name.Length <= 64 ? name : name[..64] + "...";
 
-    private static string? ReadName(JsonElement body, Errors errors, bool required)
+    internal static string? ReadName(JsonElement body, Errors errors, bool required)
     {
         if (!body.TryGetProperty("name", out var element) || element.ValueKind == JsonValueKind.Null)
         {
@@ -210,7 +210,7 @@ public static partial class TaskRequestParser
         return Optional.Of<string?>(description);
     }
 
-    private static Optional<int> ReadInt(JsonElement body, string field, int min, int max, Errors errors)
+    internal static Optional<int> ReadInt(JsonElement body, string field, int min, int max, Errors errors)
     {
         if (!body.TryGetProperty(field, out var element) || element.ValueKind == JsonValueKind.Null)
         {
@@ -234,7 +234,20 @@ public static partial class TaskRequestParser
 
     private static Optional<DateTimeOffset?> ReadScheduledAt(JsonElement body, DateTimeOffset now, Errors errors)
     {
-        if (!body.TryGetProperty("scheduled_at", out var element))
+        var value = ReadTimestamp(body, "scheduled_at", errors);
+        if (value is { HasValue: true, Value: { } at } && at > now + TaskDefaults.MaxScheduleAhead)
+        {
+            errors.Add("scheduled_at", "must be at most 366 days in the future");
+            return default;
+        }
+
+        return value;
+    }
+
+    /// <summary>An ISO 8601 date-time after the year 2000, or null; in UTC, truncated to milliseconds.</summary>
+    internal static Optional<DateTimeOffset?> ReadTimestamp(JsonElement body, string field, Errors errors)
+    {
+        if (!body.TryGetProperty(field, out var element))
         {
             return default;
         }
@@ -248,19 +261,13 @@ public static partial class TaskRequestParser
             || !DateTimeOffset.TryParse(element.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
             || !LooksLikeIso8601(element.GetString()!))
         {
-            errors.Add("scheduled_at", "must be an ISO 8601 date-time, e.g. 2030-01-01T12:00:00Z");
-            return default;
-        }
-
-        if (value > now + TaskDefaults.MaxScheduleAhead)
-        {
-            errors.Add("scheduled_at", "must be at most 366 days in the future");
+            errors.Add(field, "must be an ISO 8601 date-time, e.g. 2030-01-01T12:00:00Z");
             return default;
         }
 
         if (value.Year < 2000)
         {
-            errors.Add("scheduled_at", "must be after the year 2000");
+            errors.Add(field, "must be after the year 2000");
             return default;
         }
 
@@ -351,11 +358,14 @@ public static partial class TaskRequestParser
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex Iso8601Pattern();
 
-    private sealed class Errors
+    /// <summary>Every bad field of a body, reported together in one 422.</summary>
+    internal sealed class Errors
     {
         private readonly Dictionary<string, string> _details = new(StringComparer.Ordinal);
 
         public void Add(string field, string reason) => _details.TryAdd(field, reason);
+
+        public bool Has(string field) => _details.ContainsKey(field);
 
         public void ThrowIfAny()
         {

@@ -11,7 +11,8 @@ public sealed record NewTaskRequest(
     int TimeoutSeconds,
     IReadOnlyList<string> Tags,
     IReadOnlyList<string> Dependencies,
-    bool CheckpointEnabled);
+    bool CheckpointEnabled,
+    string? ScheduleId = null);
 
 /// <summary>A validated <c>PUT /tasks/{id}</c> body: only the fields present change.</summary>
 public sealed record TaskUpdateRequest

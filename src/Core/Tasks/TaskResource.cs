@@ -24,7 +24,8 @@ public sealed record TaskResource(
     string? Result,
     string? Error,
     JsonNode? CheckpointData,
-    bool CheckpointEnabled)
+    bool CheckpointEnabled,
+    string? ScheduleId)
 {
     public static TaskResource From(TaskItem task) => new(
         task.Id,
@@ -47,5 +48,6 @@ public sealed record TaskResource(
         task.Result,
         task.Error,
         task.CheckpointData is null ? null : JsonNode.Parse(task.CheckpointData),
-        task.CheckpointEnabled);
+        task.CheckpointEnabled,
+        task.ScheduleId);
 }

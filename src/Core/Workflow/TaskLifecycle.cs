@@ -72,6 +72,7 @@ public sealed class TaskLifecycle(
             Tags = request.Tags,
             Dependencies = request.Dependencies,
             CheckpointEnabled = request.CheckpointEnabled,
+            ScheduleId = request.ScheduleId,
             CreatedAt = now,
             UpdatedAt = now,
             TraceParent = SchedulerTelemetry.CurrentTraceParent,

@@ -23,6 +23,7 @@ public sealed partial class TaskReconciler(
     TaskRepository tasks,
     TaskLifecycle lifecycle,
     TaskWorkflowClient workflows,
+    Schedules.ScheduleService schedules,
     TimeProvider clock,
     IOptions<WorkflowOptions> options,
     ILogger<TaskReconciler> logger)
@@ -79,7 +80,8 @@ public sealed partial class TaskReconciler(
             _lastFullWalk = now;
         }
 
-        return repaired;
+        // Schedules too: one whose firing is overdue has lost its orchestration (one query of the schedules table).
+        return repaired + await schedules.RepairAsync(client, cancellationToken);
     }
 
     /// <summary>

@@ -15,6 +15,15 @@ public static class WorkflowNames
     /// </summary>
     public const string TaskOrchestrationV1 = "TaskOrchestration";
 
+    /// <summary>
+    /// The per-schedule orchestration (instance id = schedule id): an eternal loop of "fire what is due, sleep until
+    /// the next fire time or a change", one <c>ContinueAsNew</c> per turn so its history stays a few events long.
+    /// </summary>
+    public const string ScheduleWorkflow = "ScheduleWorkflow";
+
+    /// <summary>A schedule was changed, paused, resumed or deleted: plan again (payload: none).</summary>
+    public const string ScheduleChangedEvent = "ScheduleChanged";
+
     /// <summary>The task's attempt ended, or the task was cancelled (payload <see cref="TaskChange"/>).</summary>
     public const string ChangedEvent = "TaskChanged";
 

@@ -2,6 +2,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using TaskScheduler.Core.Schedules;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workflow;
 using TaskScheduler.Functions.Activities;
@@ -38,6 +39,14 @@ public static class DurableFunctions
     [Function(nameof(NotifyWaitingTasksActivity))]
     public static Task<int> NotifyWaitingTasks([ActivityTrigger] DependencyFinished finished, [DurableClient] DurableTaskClient client, FunctionContext context) =>
         Create<NotifyWaitingTasksActivity>(context, client).RunAsync(null!, finished);
+
+    [Function(WorkflowNames.ScheduleWorkflow)]
+    public static Task<string> ScheduleWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new ScheduleWorkflow().RunAsync(context, context.GetInput<ScheduleRun>()!);
+
+    [Function(nameof(FireScheduleActivity))]
+    public static Task<ScheduleStep> FireSchedule([ActivityTrigger] ScheduleRun run, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+        Create<FireScheduleActivity>(context, client).RunAsync(null!, run);
 
     // Version 1, registered until no instance of it runs (see TaskOrchestrationV1).
     [Function(WorkflowNames.TaskOrchestrationV1)]

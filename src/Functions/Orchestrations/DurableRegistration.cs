@@ -11,7 +11,7 @@ namespace TaskScheduler.Functions.Orchestrations;
 public static class DurableRegistration
 {
     /// <summary>Version 2 first; version 1 stays until no instance of it runs.</summary>
-    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(TaskWorkflow), typeof(V1.TaskOrchestrationV1)];
+    public static IReadOnlyList<Type> Orchestrators { get; } = [typeof(TaskWorkflow), typeof(ScheduleWorkflow), typeof(V1.TaskOrchestrationV1)];
 
     public static IReadOnlyList<Type> Activities { get; } =
     [
@@ -20,6 +20,7 @@ public static class DurableRegistration
         typeof(CheckAttemptActivity),
         typeof(FailUnrunTaskActivity),
         typeof(NotifyWaitingTasksActivity),
+        typeof(FireScheduleActivity),
         typeof(V1.PrepareTaskActivity),
         typeof(V1.DispatchAttemptActivity),
         typeof(V1.TimeOutAttemptActivity),
