@@ -11,6 +11,7 @@ namespace TaskScheduler.Operations.Tests;
 /// <c>scripts/run.sh</c> driven as a real process: Ctrl-C stops it in seconds without a stack trace, the next start
 /// reads the data back, and it refuses clearly when it cannot start.
 /// </summary>
+[Collection(RunScriptSerial.Name)]
 public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
 {
     // Generous for a loaded 2-core machine: each start builds nothing but loads Azurite, SelfHost and the agent.
@@ -122,7 +123,7 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _data.Delete(recursive: true);
 
-    private static RunScriptSettings NewSettings(string data)
+    internal static RunScriptSettings NewSettings(string data)
     {
         var ports = new HashSet<int>();
         while (ports.Count < 7)
