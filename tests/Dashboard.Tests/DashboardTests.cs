@@ -232,6 +232,28 @@ public sealed partial class DashboardTests(DashboardSystem system) : IClassFixtu
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task The_schedules_view_shows_next_fire_times_pauses_and_runs_a_schedule_now()
+    {
+        var (status, created) = await system.Api.PostJsonAsync("schedules", new { name = "dashboard yearly", cron = "0 0 1 1 *", timezone = "Europe/Berlin", task = new { name = "new year", command = "echo happy" } });
+        Assert.Equal(System.Net.HttpStatusCode.Created, status);
+        var id = created.GetProperty("data").GetProperty("id").GetString()!;
+
+        var page = await system.SignedInPageAsync("#/schedules");
+        var row = page.Locator($"tr[data-schedule-id='{id}']");
+        await Expect(row).ToContainTextAsync("cron 0 0 1 1 * (Europe/Berlin)");
+        await Expect(row.Locator(".badge")).ToHaveTextAsync("active");
+        await Expect(row.Locator(".next-fire")).ToHaveAttributeAsync("title", created.GetProperty("data").GetProperty("next_fire_at").GetString()!);
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
+        await Expect(row.Locator(".badge")).ToHaveTextAsync("paused");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Run now" }).ClickAsync();
+        await Expect(page.Locator("section[aria-label='Recent runs'] li")).ToHaveCountAsync(1);
+        await Expect(page.Locator("section[aria-label='Recent runs'] li").First).ToContainTextAsync("completed", new() { Timeout = 60_000 });
+        await DashboardSystem.ScreenshotAsync(page, "schedules");
+        await page.Context.CloseAsync();
+    }
+
     [GeneratedRegex("#/tasks/task-[0-9a-f]+$")]
     private static partial Regex TaskUrl();
 }

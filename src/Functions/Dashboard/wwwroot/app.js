@@ -1,4 +1,4 @@
-// The dashboard's shell: sign-in, hash routing (#/overview, #/tasks, #/tasks/{id}, #/workers, #/create), the notice
+// The dashboard's shell: sign-in, hash routing (#/overview, #/tasks, #/tasks/{id}, #/workers, #/schedules, #/create), the notice
 // bar for 401/403/429, and the timers of the current view (cleared on every navigation).
 import { api, clearKey, getKey, onApiTrouble, setKey } from './api.js';
 import { h, replace } from './dom.js';
@@ -6,6 +6,7 @@ import { renderOverview } from './view-overview.js';
 import { renderTasks } from './view-tasks.js';
 import { renderTask } from './view-task.js';
 import { renderWorkers } from './view-workers.js';
+import { renderSchedules } from './view-schedules.js';
 import { renderCreate } from './view-create.js';
 
 const main = document.getElementById('main');
@@ -116,6 +117,7 @@ async function route() {
     else if (view === 'tasks' && parts[1]) await renderTask(main, ctx, parts[1], parts[2] === 'graph');
     else if (view === 'tasks') await renderTasks(main, ctx, query);
     else if (view === 'workers') await renderWorkers(main, ctx, query);
+    else if (view === 'schedules') await renderSchedules(main, ctx, query);
     else if (view === 'create') await renderCreate(main, ctx);
     else replace(main, h('h1', {}, 'Not found'), h('p', {}, 'No such view. ', h('a', { href: '#/overview' }, 'Go to the overview.')));
   } catch (error) {
