@@ -1,6 +1,6 @@
 namespace TaskScheduler.Core.Schedules;
 
-/// <summary>The schedule object of the API (decisions.md, "Beyond the reference"), snake_case on the wire.</summary>
+/// <summary>The schedule object of the API (decisions.md, "Beyond the reference"), snake_case on the wire; its <c>task</c> is the template as stored.</summary>
 public sealed record ScheduleResource(
     string Id,
     string Name,
@@ -13,7 +13,7 @@ public sealed record ScheduleResource(
     string CatchupPolicy,
     int CatchupWindowSeconds,
     bool Paused,
-    ScheduleTemplateResource Task,
+    ScheduleTemplate Task,
     string Status,
     DateTimeOffset? NextFireAt,
     DateTimeOffset? LastFireAt,
@@ -33,15 +33,7 @@ public sealed record ScheduleResource(
         schedule.CatchupPolicy.ToWire(),
         schedule.CatchupWindowSeconds,
         schedule.Paused,
-        new ScheduleTemplateResource(
-            schedule.Task.Name,
-            schedule.Task.Description,
-            schedule.Task.Command,
-            schedule.Task.Priority,
-            schedule.Task.MaxRetries,
-            schedule.Task.TimeoutSeconds,
-            schedule.Task.Tags,
-            schedule.Task.CheckpointEnabled),
+        schedule.Task,
         schedule.Status.ToWire(),
         schedule.NextFireAt,
         schedule.LastFireAt,
@@ -49,14 +41,3 @@ public sealed record ScheduleResource(
         schedule.CreatedAt,
         schedule.UpdatedAt);
 }
-
-/// <summary>The <c>task</c> member of a schedule: the task each firing makes.</summary>
-public sealed record ScheduleTemplateResource(
-    string Name,
-    string? Description,
-    string Command,
-    int Priority,
-    int MaxRetries,
-    int TimeoutSeconds,
-    IReadOnlyList<string> Tags,
-    bool CheckpointEnabled);
