@@ -128,22 +128,8 @@ public sealed class TaskLogStore(SchedulerStorage storage, TimeProvider clock)
         return lines;
     }
 
-    public async Task DeleteAllAsync(string taskId, CancellationToken cancellationToken)
-    {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {taskId}");
-        var keys = new List<string>();
-        await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
-        {
-            keys.Add(row.RowKey);
-        }
-
-        foreach (var chunk in keys.Chunk(100))
-        {
-            await _table.SubmitTransactionAsync(
-                chunk.Select(key => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(taskId, key), ETag.All)),
-                cancellationToken);
-        }
-    }
+    public Task DeleteAllAsync(string taskId, CancellationToken cancellationToken) =>
+        _table.DeletePartitionAsync(taskId, cancellationToken);
 
     /// <summary>One line as JSON; a line that escaping makes too long for a row is cut (marked) until it fits.</summary>
     private static string Serialize(LogEntry entry)

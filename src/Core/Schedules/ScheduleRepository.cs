@@ -81,24 +81,8 @@ public sealed class ScheduleRepository(SchedulerStorage storage)
     }
 
     /// <summary>Deletes a deleted schedule's run rows (the tasks stay); best effort, a row left behind is never read.</summary>
-    public async Task DeleteRunsAsync(string scheduleId, CancellationToken cancellationToken)
-    {
-        var batch = new List<TableTransactionAction>();
-        await foreach (var row in _runs.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {scheduleId}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
-        {
-            batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All));
-            if (batch.Count == 100)
-            {
-                await _runs.SubmitTransactionAsync(batch, cancellationToken);
-                batch.Clear();
-            }
-        }
-
-        if (batch.Count > 0)
-        {
-            await _runs.SubmitTransactionAsync(batch, cancellationToken);
-        }
-    }
+    public Task DeleteRunsAsync(string scheduleId, CancellationToken cancellationToken) =>
+        _runs.DeletePartitionAsync(scheduleId, cancellationToken);
 
     /// <summary>Inverted ticks sort the newest first (Table Storage scans ascending only).</summary>
     private static string RunRowKey(DateTimeOffset fireAt, string taskId) =>
