@@ -15,7 +15,7 @@ namespace TaskScheduler.Api.Tests;
 public class HostParityTests(SelfHostFixture fixture) : IClassFixture<SelfHostFixture>
 {
     /// <summary>(METHOD, api/route) for every HTTP function in the built Functions app.</summary>
-    private static HashSet<string> FunctionsAppRoutes()
+    internal static HashSet<string> FunctionsAppRoutes()
     {
         var path = RepoPaths.Output("Functions", "functions.metadata");
         Assert.True(File.Exists(path), $"{path} is missing: build the Functions app first");

@@ -43,6 +43,11 @@ public sealed partial class DashboardTests(DashboardSystem system) : IClassFixtu
         Assert.Equal(system.PersonKey, await page.EvaluateAsync<string>("sessionStorage.getItem('taskscheduler.apiKey')"));
         await DashboardSystem.ScreenshotAsync(page, "overview");
 
+        // The header links the API's OpenAPI document, which needs no credential.
+        var document = await page.Context.APIRequest.GetAsync(await page.Locator("#api-doc").EvaluateAsync<string>("a => a.href"));
+        Assert.Equal(200, document.Status);
+        Assert.Equal("3.1.0", (await document.JsonAsync())?.GetProperty("openapi").GetString());
+
         await page.Locator("#sign-out").ClickAsync();
         await Expect(page.GetByLabel("API key")).ToBeVisibleAsync();
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('taskscheduler.apiKey')"));

@@ -25,8 +25,12 @@ public sealed class FunctionsAuthorizationTests : IAsyncLifetime
 {
     private const string BootstrapKey = "functions-tests-bootstrap-key-0123456789";
 
-    /// <summary>The one HTTP function served without a credential (GET of the dashboard's static files).</summary>
-    private const string DashboardFunction = "Dashboard";
+    /// <summary>The HTTP functions served without a credential: GET of the dashboard's static files and of the OpenAPI document.</summary>
+    private static readonly Dictionary<string, string> PublicFunctions = new(StringComparer.Ordinal)
+    {
+        ["Dashboard"] = "GET api/dashboard/{*path}",
+        ["GetOpenApiDocument"] = "GET api/openapi.json",
+    };
 
     private ServiceProvider? _services;
 
@@ -67,8 +71,8 @@ public sealed class FunctionsAuthorizationTests : IAsyncLifetime
             var attribute = method.GetCustomAttribute<RequiresScopeAttribute>();
             if (method.GetCustomAttribute<PublicStaticAssetsAttribute>() is not null)
             {
-                // The one exemption: the dashboard's static files, GET only, and no scope besides.
-                Assert.Equal((DashboardFunction, "GET api/dashboard/{*path}"), (name, route));
+                // The two exemptions: static files (the dashboard's, the OpenAPI document), GET only, and no scope besides.
+                Assert.True(PublicFunctions.TryGetValue(name, out var publicRoute) && publicRoute == route, $"{name} ({route}) is public");
                 Assert.Null(attribute);
                 continue;
             }
@@ -97,7 +101,7 @@ public sealed class FunctionsAuthorizationTests : IAsyncLifetime
     public async Task The_functions_middleware_refuses_every_function_without_a_credential()
     {
         var middleware = new AuthorizationMiddleware(Gate, HttpFunctionCatalog.ForFunctionsApp());
-        foreach (var (name, entryPoint, route) in Routes.OfFunctionsApp().Where(f => f.Name != DashboardFunction))
+        foreach (var (name, entryPoint, route) in Routes.OfFunctionsApp().Where(f => !PublicFunctions.ContainsKey(f.Name)))
         {
             var (context, http) = Invocation(name, entryPoint, authorization: null);
             var ran = false;
@@ -116,21 +120,25 @@ public sealed class FunctionsAuthorizationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_functions_middleware_lets_only_the_dashboard_run_without_a_credential()
+    public async Task The_functions_middleware_lets_only_the_public_files_run_without_a_credential()
     {
         var middleware = new AuthorizationMiddleware(Gate, HttpFunctionCatalog.ForFunctionsApp());
-        var (_, entryPoint, _) = Routes.OfFunctionsApp().Single(f => f.Name == DashboardFunction);
-        var (context, http) = Invocation(DashboardFunction, entryPoint, authorization: null);
-        var ran = false;
-        await middleware.Invoke(context, _ =>
+        foreach (var name in PublicFunctions.Keys)
         {
-            ran = true;
-            return Task.CompletedTask;
-        });
+            var (_, entryPoint, _) = Routes.OfFunctionsApp().Single(f => f.Name == name);
+            var (context, http) = Invocation(name, entryPoint, authorization: null);
+            var ran = false;
+            await middleware.Invoke(context, _ =>
+            {
+                ran = true;
+                return Task.CompletedTask;
+            });
 
-        Assert.True(ran);
-        Assert.Equal(StatusCodes.Status200OK, http.Response.StatusCode);
-        Assert.Single(HttpFunctionCatalog.ForFunctionsApp().Functions, f => f.IsPublic);
+            Assert.True(ran, name);
+            Assert.Equal(StatusCodes.Status200OK, http.Response.StatusCode);
+        }
+
+        Assert.Equal(PublicFunctions.Keys.Order(StringComparer.Ordinal), HttpFunctionCatalog.ForFunctionsApp().Functions.Where(f => f.IsPublic).Select(f => f.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -139,7 +147,7 @@ public sealed class FunctionsAuthorizationTests : IAsyncLifetime
         var middleware = new AuthorizationMiddleware(Gate, HttpFunctionCatalog.ForFunctionsApp());
         var reader = await _services!.GetRequiredService<ApiKeyService>().CreateAsync(
             JsonDocument.Parse("""{"name": "reader", "scopes": ["tasks:read"], "tier": "internal"}""").RootElement, CancellationToken.None);
-        foreach (var (name, entryPoint, route) in Routes.OfFunctionsApp().Where(f => f.Name != DashboardFunction))
+        foreach (var (name, entryPoint, route) in Routes.OfFunctionsApp().Where(f => !PublicFunctions.ContainsKey(f.Name)))
         {
             var scope = HttpFunctionCatalog.ForFunctionsApp().ScopeOf(entryPoint);
             foreach (var (authorization, scopes) in new[] { ("ApiKey " + BootstrapKey, Scopes.Admin), ("ApiKey " + reader.Key, Scopes.TasksRead) })

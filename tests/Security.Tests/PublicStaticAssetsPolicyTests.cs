@@ -11,12 +11,13 @@ namespace TaskScheduler.Security.Tests;
 public class PublicStaticAssetsPolicyTests
 {
     [Fact]
-    public void The_dashboard_function_is_public_and_GET_only()
+    public void Only_the_dashboard_and_the_OpenAPI_document_are_public_and_GET_only()
     {
-        var dashboard = Assert.Single(HttpFunctionCatalog.ForFunctionsApp().Functions, f => f.IsPublic);
-        Assert.Equal("Dashboard", dashboard.Name);
-        Assert.Equal(["GET"], dashboard.Methods);
+        var published = HttpFunctionCatalog.ForFunctionsApp().Functions.Where(f => f.IsPublic).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+        Assert.Equal(["Dashboard", "GetOpenApiDocument"], published.Select(f => f.Name));
+        Assert.All(published, f => Assert.Equal(["GET"], f.Methods));
         Assert.Equal(ScopePolicy.PublicStaticAssets, ScopePolicy.RequiredScopeOf(typeof(DashboardApi).GetMethod(nameof(DashboardApi.Get))!));
+        Assert.Equal(ScopePolicy.PublicStaticAssets, ScopePolicy.RequiredScopeOf(typeof(OpenApiApi).GetMethod(nameof(OpenApiApi.Get))!));
         Assert.False(Scopes.IsKnown(ScopePolicy.PublicStaticAssets));
     }
 

@@ -6,8 +6,9 @@ namespace TaskScheduler.Security.Tests;
 
 /// <summary>
 /// Walks every route of SelfHost over HTTP: none answers without a valid credential (401), each refuses a valid
-/// credential without its scope (403) and serves one with it. The one exception, the dashboard's static files, is
-/// proved to be exactly one GET route here and examined in <see cref="DashboardAssetTests"/>.
+/// credential without its scope (403) and serves one with it. The two exceptions, the dashboard's static files and the
+/// OpenAPI document (neither holds data), are proved to be exactly these two GET routes here; the dashboard's are
+/// examined in <see cref="DashboardAssetTests"/>.
 /// </summary>
 [Collection(SecuredHostGroup.Name)]
 public class RouteAuthorizationTests(SecuredHost host)
@@ -40,11 +41,11 @@ public class RouteAuthorizationTests(SecuredHost host)
     }
 
     [Fact]
-    public void The_dashboard_is_the_only_route_without_a_credential()
+    public void The_dashboard_and_the_OpenAPI_document_are_the_only_routes_without_a_credential()
     {
         var routes = Routes.OfSelfHost();
-        Assert.Equal([Routes.Dashboard], routes.Where(r => r.IsPublic).Select(r => r.ToString()));
-        Assert.True(routes.Count - 1 == Routes.GuardedOfSelfHost().Count);
+        Assert.Equal([Routes.Dashboard, Routes.OpenApiDocument], routes.Where(r => r.IsPublic).Select(r => r.ToString()).Order(StringComparer.Ordinal));
+        Assert.True(routes.Count - 2 == Routes.GuardedOfSelfHost().Count);
     }
 
     [Fact]
@@ -143,6 +144,7 @@ public class RouteAuthorizationTests(SecuredHost host)
         Assert.Equal(Scopes.TasksRead, scopes["GET /api/tasks/{id}/logs"]);
         Assert.Equal(Scopes.TasksRead, scopes["GET /api/tasks/{id}/dependents"]);
         Assert.Equal(ScopePolicy.PublicStaticAssets, scopes[Routes.Dashboard]);
+        Assert.Equal(ScopePolicy.PublicStaticAssets, scopes[Routes.OpenApiDocument]);
         Assert.Equal(Scopes.TasksWrite, scopes["POST /api/tasks"]);
         Assert.Equal(Scopes.TasksWrite, scopes["PUT /api/tasks/{id}"]);
         Assert.Equal(Scopes.TasksWrite, scopes["DELETE /api/tasks/{id}"]);

@@ -23,10 +23,13 @@ public sealed record Route(string Method, string Template, string Scope)
 
 public static partial class Routes
 {
-    /// <summary>The only route served without a credential.</summary>
+    /// <summary>The dashboard's static files: served without a credential.</summary>
     public const string Dashboard = "GET /api/dashboard/{*path}";
 
-    /// <summary>Every route of SelfHost that needs a credential: all but <see cref="Dashboard"/>.</summary>
+    /// <summary>The OpenAPI document (decisions.md: no credential needed): the other route served without one.</summary>
+    public const string OpenApiDocument = "GET /api/openapi.json";
+
+    /// <summary>Every route of SelfHost that needs a credential: all but <see cref="Dashboard"/> and <see cref="OpenApiDocument"/>.</summary>
     public static IReadOnlyList<Route> GuardedOfSelfHost() => OfSelfHost().Where(r => !r.IsPublic).ToList();
 
     /// <summary>Every endpoint in SelfHost's routing table (built in-process, as SelfHost builds it), with its scope.</summary>

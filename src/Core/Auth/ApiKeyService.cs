@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Api.OpenApi;
 
 namespace TaskScheduler.Core.Auth;
 
@@ -10,7 +11,6 @@ public sealed class ApiKeyService(ApiKeyStore store, ApiKeyAuthenticator authent
     public const int NameMaxLength = 200;
 
     private static readonly string[] ListParameters = ["page", "limit"];
-    private static readonly HashSet<string> CreateFields = ["name", "scopes", "tier"];
 
     /// <summary><c>{"name", "scopes": [...], "tier"?}</c>, strictly: unknown or repeated fields are a 422.</summary>
     public async Task<ApiKeyResource> CreateAsync(JsonElement body, CancellationToken cancellationToken)
@@ -29,7 +29,7 @@ public sealed class ApiKeyService(ApiKeyStore store, ApiKeyAuthenticator authent
             {
                 errors.TryAdd(field, "is given more than once");
             }
-            else if (!CreateFields.Contains(property.Name))
+            else if (!RequestBodies.ApiKeyCreate.FieldNames.Contains(property.Name))
             {
                 errors.TryAdd(field, "is not a known field");
             }

@@ -24,9 +24,12 @@ public sealed record TaskLogQuery(int Limit, int Offset, string? Level)
     public static IReadOnlyList<LogEntry> Merge(IReadOnlyList<LogEntry> scheduler, IReadOnlyList<LogEntry> agent) =>
         scheduler.Count == 0 ? agent : scheduler.Concat(agent).OrderBy(line => line.Timestamp).ToList();
 
-    public (IReadOnlyList<LogEntry> Page, object Meta) Apply(IReadOnlyList<LogEntry> lines)
+    public (IReadOnlyList<LogEntry> Page, LogPageMeta Meta) Apply(IReadOnlyList<LogEntry> lines)
     {
         var matching = Level is null ? lines : lines.Where(l => l.Level == Level).ToList();
-        return (matching.Skip(Offset).Take(Limit).ToList(), new { limit = Limit, offset = Offset, total = matching.Count });
+        return (matching.Skip(Offset).Take(Limit).ToList(), new LogPageMeta(Limit, Offset, matching.Count));
     }
 }
+
+/// <summary>The <c>meta</c> of a log page: logs page by offset, not by page number.</summary>
+public sealed record LogPageMeta(int Limit, int Offset, int Total);

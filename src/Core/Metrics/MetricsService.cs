@@ -16,7 +16,9 @@ public sealed class MetricsService(MetricsStore store, TimeProvider clock)
     public const string AverageExecutionTime = "average_execution_time";
 
     private static readonly string[] Allowed = ["period", "metrics"];
-    private static readonly string[] AllSeries = [CompletionRate, ErrorRate, AverageExecutionTime];
+    public static IReadOnlyList<string> AllSeries { get; } = [CompletionRate, ErrorRate, AverageExecutionTime];
+    public static IReadOnlyCollection<string> PeriodNames => Periods.Keys;
+
     private static readonly Dictionary<string, string> Periods = new(StringComparer.Ordinal)
     {
         ["hour"] = "hour",

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Tasks;
 using static TaskScheduler.Core.Tasks.TaskRequestParser;
 
@@ -13,12 +14,6 @@ namespace TaskScheduler.Core.Schedules;
 /// </summary>
 public static class ScheduleRequestParser
 {
-    private static readonly HashSet<string> Fields =
-    [
-        "name", "cron", "interval_seconds", "timezone", "start_at", "end_at", "overlap_policy", "catchup_policy",
-        "catchup_window_seconds", "paused", "task",
-    ];
-
     private static readonly Dictionary<string, OverlapPolicy> OverlapPolicies = new(StringComparer.Ordinal)
     {
         ["skip"] = OverlapPolicy.Skip,
@@ -49,7 +44,7 @@ public static class ScheduleRequestParser
     {
         var errors = new Errors();
         RequireObject(body);
-        CheckFieldNames(body, Fields, errors);
+        CheckFieldNames(body, existing is null ? RequestBodies.ScheduleCreate.FieldNames : RequestBodies.ScheduleUpdate.FieldNames, errors);
         var creating = existing is null;
 
         var name = body.TryGetProperty("name", out _) || creating ? ReadName(body, errors, required: true) : existing!.Name;

@@ -17,6 +17,9 @@ public sealed record TaskListQuery(TaskState? Status, string? Tag, TaskSortField
         ["name"] = TaskSortField.Name,
     };
 
+    /// <summary>The <c>sort</c> values, as the wire spells them.</summary>
+    public static IReadOnlyCollection<string> SortNames => SortFields.Keys;
+
     private static readonly Dictionary<string, bool> Orders = new(StringComparer.Ordinal) { ["asc"] = false, ["desc"] = true };
 
     private static readonly Dictionary<string, TaskState> Statuses =

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Api.OpenApi;
 
 namespace TaskScheduler.Core.Tasks;
 
@@ -11,22 +12,12 @@ namespace TaskScheduler.Core.Tasks;
 /// </summary>
 public static partial class TaskRequestParser
 {
-    private static readonly HashSet<string> CreateFields =
-    [
-        "name", "description", "command", "priority", "max_retries", "scheduled_at", "timeout_seconds",
-        "tags", "dependencies", "checkpoint_enabled",
-    ];
-
-    private static readonly HashSet<string> UpdateFields =
-    [
-        "name", "description", "priority", "max_retries", "scheduled_at", "timeout_seconds", "tags", "dependencies",
-    ];
 
     public static NewTaskRequest ParseCreate(JsonElement body, DateTimeOffset now)
     {
         var errors = new Errors();
         RequireObject(body);
-        CheckFieldNames(body, CreateFields, errors);
+        CheckFieldNames(body, RequestBodies.TaskCreate.FieldNames, errors);
 
         var name = ReadName(body, errors, required: true);
         var description = ReadDescription(body, errors);
@@ -93,7 +84,7 @@ public static partial class TaskRequestParser
     {
         var errors = new Errors();
         RequireObject(body);
-        CheckFieldNames(body, UpdateFields, errors);
+        CheckFieldNames(body, RequestBodies.TaskUpdate.FieldNames, errors);
         if (body.TryGetProperty("command", out _))
         {
             errors.Add("command", "cannot be changed; create a new task instead");
@@ -126,7 +117,7 @@ public static partial class TaskRequestParser
     }
 
     /// <summary>Rejects unknown and repeated fields. <c>command</c> passes here: PUT reports it with its own reason.</summary>
-    internal static void CheckFieldNames(JsonElement body, HashSet<string> allowed, Errors errors)
+    internal static void CheckFieldNames(JsonElement body, IReadOnlySet<string> allowed, Errors errors)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in body.EnumerateObject())

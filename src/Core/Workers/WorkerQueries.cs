@@ -37,7 +37,7 @@ public sealed class WorkerQueries(WorkerRepository workers, TaskRepository tasks
         ?? throw ApiException.NotFound($"Worker '{(id.Length > 64 ? id[..64] : id)}' was not found.");
 
     /// <summary>The tasks a worker ran or runs, newest first, in the spec's short shape.</summary>
-    public async Task<(IReadOnlyList<object> Items, PageMeta Meta)> ListTasksAsync(string id, QueryParameters query, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<TaskSummary> Items, PageMeta Meta)> ListTasksAsync(string id, QueryParameters query, CancellationToken cancellationToken)
     {
         await GetAsync(id, cancellationToken);
         TaskState? status = query.GetString("status") is null ? null : query.GetChoice("status", TaskState.Pending, TaskStatuses);
@@ -49,7 +49,7 @@ public sealed class WorkerQueries(WorkerRepository workers, TaskRepository tasks
             .OrderByDescending(t => t.StartedAt ?? t.CreatedAt)
             .ToList();
         var items = matching.Skip(page.Skip).Take(page.Limit)
-            .Select(t => (object)new { id = t.Id, name = t.Name, status = t.Status.ToWire(), started_at = t.StartedAt, priority = t.Priority })
+            .Select(TaskSummary.From)
             .ToList();
         return (items, page.Meta(matching.Count));
     }

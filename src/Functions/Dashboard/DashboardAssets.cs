@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Security.Cryptography;
 
 namespace TaskScheduler.Functions.Dashboard;
 
@@ -40,8 +39,7 @@ public static class DashboardAssets
             using var stream = assembly.GetManifestResourceStream(resource)!;
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
-            var bytes = copy.ToArray();
-            assets[name] = new DashboardAsset(name, bytes, contentType, $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..32]}\"");
+            assets[name] = DashboardAsset.Of(name, copy.ToArray(), contentType);
         }
 
         return assets.ToFrozenDictionary(StringComparer.Ordinal);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workers;
@@ -18,6 +19,7 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
 {
     [Function("ClaimAttempt")]
     [RequiresScope(Scopes.Workers)]
+    [ApiOperation("Claim an attempt of a queued task (agents).", Errors = [409])]
     public async Task<IActionResult> ClaimAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/claim")] HttpRequest request,
         string id,
@@ -39,6 +41,7 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
 
     [Function("CompleteAttempt")]
     [RequiresScope(Scopes.Workers)]
+    [ApiOperation("Report an attempt's success (agents).", Errors = [409])]
     public Task<IActionResult> CompleteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/complete")] HttpRequest request,
         string id,
@@ -46,6 +49,7 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
 
     [Function("FailAttempt")]
     [RequiresScope(Scopes.Workers)]
+    [ApiOperation("Report an attempt's failure (agents).", Errors = [409])]
     public Task<IActionResult> FailAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/fail")] HttpRequest request,
         string id,
@@ -53,6 +57,7 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
 
     [Function("AppendTaskLogs")]
     [RequiresScope(Scopes.Workers)]
+    [ApiOperation("Append log lines of the running attempt (agents).", Errors = [409])]
     public async Task<IActionResult> AppendLogsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/logs")] HttpRequest request,
         string id)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
 
 namespace TaskScheduler.Functions.Http;
@@ -10,6 +11,7 @@ public sealed class ApiKeysApi(ApiKeyService keys)
 {
     [Function("CreateApiKey")]
     [RequiresScope(Scopes.Admin)]
+    [ApiOperation("Create an API key; the reply shows its secret once.", Body = "ApiKeyCreate", Reply = typeof(ApiKeyResource), Status = 201)]
     public async Task<IActionResult> CreateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "keys")] HttpRequest request)
     {
@@ -20,6 +22,7 @@ public sealed class ApiKeysApi(ApiKeyService keys)
 
     [Function("ListApiKeys")]
     [RequiresScope(Scopes.Admin)]
+    [ApiOperation("List API keys (never their secrets).", Reply = typeof(ApiKeyResource), List = true, Query = ["page", "limit"])]
     public async Task<IActionResult> ListAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "keys")] HttpRequest request)
     {
@@ -29,6 +32,7 @@ public sealed class ApiKeysApi(ApiKeyService keys)
 
     [Function("RevokeApiKey")]
     [RequiresScope(Scopes.Admin)]
+    [ApiOperation("Revoke an API key.", Reply = typeof(ApiKeyResource))]
     public async Task<IActionResult> RevokeAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "keys/{id}/revoke")] HttpRequest request,
         string id) =>

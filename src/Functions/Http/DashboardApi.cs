@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
 using TaskScheduler.Functions.Dashboard;
 
@@ -15,6 +16,7 @@ public static class DashboardApi
 {
     [Function("Dashboard")]
     [PublicStaticAssets]
+    [ApiOperation("The web dashboard's files (index.html when the path is empty).", MediaType = "text/html")]
     public static IActionResult Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/{*path}")] HttpRequest request,
         string? path)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Azure.Functions.Worker;
+using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
 
 namespace TaskScheduler.Functions.Http;
@@ -30,6 +31,12 @@ public sealed class HttpFunctionCatalog
                 $"HTTP function {unsafeFunction.EntryPoint} is [PublicStaticAssets] but accepts {string.Join(", ", unsafeFunction.Methods)}: only GET may be public.");
         }
 
+        // Every operation is described: a function without [ApiOperation] would be served but missing from /openapi.json.
+        if (functions.FirstOrDefault(f => f.Scope != ScopePolicy.AnyCredential && f.Operation is null) is { } undescribed)
+        {
+            throw new InvalidOperationException($"HTTP function {undescribed.EntryPoint} has no [ApiOperation]: it would be missing from the OpenAPI document.");
+        }
+
         Functions = functions;
         _byEntryPoint = functions.ToDictionary(f => f.EntryPoint, StringComparer.Ordinal);
         _routes = functions.Where(f => f.Scope != ScopePolicy.AnyCredential)
@@ -51,6 +58,10 @@ public sealed class HttpFunctionCatalog
     }
 
     public IReadOnlyList<HttpFunction> Functions { get; }
+
+    /// <summary>The operations of the OpenAPI document: every function but the unmatched-route one.</summary>
+    public IEnumerable<ApiRoute> Operations() =>
+        Functions.Where(f => f.Scope != ScopePolicy.AnyCredential).SelectMany(f => f.Routes());
 
     /// <summary>The functions of the Functions app itself.</summary>
     public static HttpFunctionCatalog ForFunctionsApp() => Build(typeof(HttpFunctionCatalog).Assembly);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Schedules;
 using TaskScheduler.Core.Tasks;
@@ -14,6 +15,7 @@ public sealed class SchedulesApi(ScheduleService schedules, IdempotencyStore ide
 {
     [Function("CreateSchedule")]
     [RequiresScope(Scopes.TasksWrite)]
+    [ApiOperation("Create a recurring schedule.", Body = "ScheduleCreate", Reply = typeof(ScheduleResource), Status = 201, Idempotent = true)]
     public async Task<IActionResult> CreateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "schedules")] HttpRequest request,
         [DurableClient] DurableTaskClient client)
@@ -33,6 +35,7 @@ public sealed class SchedulesApi(ScheduleService schedules, IdempotencyStore ide
 
     [Function("ListSchedules")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("List schedules.", Reply = typeof(ScheduleResource), List = true, Query = ["page", "limit"])]
     public async Task<IActionResult> ListAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schedules")] HttpRequest request)
     {
@@ -42,6 +45,7 @@ public sealed class SchedulesApi(ScheduleService schedules, IdempotencyStore ide
 
     [Function("GetSchedule")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("Get a schedule, with its next fire time.", Reply = typeof(ScheduleResource))]
     public async Task<IActionResult> GetAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schedules/{id}")] HttpRequest request,
         string id) =>
@@ -49,6 +53,7 @@ public sealed class SchedulesApi(ScheduleService schedules, IdempotencyStore ide
 
     [Function("UpdateSchedule")]
     [RequiresScope(Scopes.TasksWrite)]
+    [ApiOperation("Change a schedule.", Body = "ScheduleUpdate", Reply = typeof(ScheduleResource))]
     public async Task<IActionResult> UpdateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "schedules/{id}")] HttpRequest request,
         string id,
@@ -62,17 +67,19 @@ public sealed class SchedulesApi(ScheduleService schedules, IdempotencyStore ide
 
     [Function("DeleteSchedule")]
     [RequiresScope(Scopes.TasksWrite)]
+    [ApiOperation("Delete a schedule (its tasks stay).", Reply = typeof(Deleted))]
     public async Task<IActionResult> DeleteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "schedules/{id}")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client)
     {
         await schedules.DeleteAsync(id, client, request.HttpContext.RequestAborted);
-        return ApiResults.Ok(new { success = true, message = "Schedule deleted successfully" });
+        return ApiResults.Ok(Deleted.Because("Schedule deleted successfully"));
     }
 
     [Function("PauseSchedule")]
     [RequiresScope(Scopes.TasksWrite)]
+    [ApiOperation("Pause a schedule: no firing until it is resumed.", Reply = typeof(ScheduleResource))]
     public async Task<IActionResult> PauseAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "schedules/{id}/pause")] HttpRequest request,
         string id,
@@ -81,6 +88,7 @@ public sealed class SchedulesApi(ScheduleService schedules, IdempotencyStore ide
 
     [Function("ResumeSchedule")]
     [RequiresScope(Scopes.TasksWrite)]
+    [ApiOperation("Resume a paused schedule.", Reply = typeof(ScheduleResource))]
     public async Task<IActionResult> ResumeAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "schedules/{id}/resume")] HttpRequest request,
         string id,
@@ -90,6 +98,7 @@ public sealed class SchedulesApi(ScheduleService schedules, IdempotencyStore ide
     /// <summary>One task now, outside the schedule's times: 201 with the task.</summary>
     [Function("TriggerSchedule")]
     [RequiresScope(Scopes.TasksWrite)]
+    [ApiOperation("Fire a schedule now: one task, outside its recurrence.", Reply = typeof(TaskResource), Status = 201, Errors = [409])]
     public async Task<IActionResult> TriggerAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "schedules/{id}/trigger")] HttpRequest request,
         string id,
@@ -98,6 +107,7 @@ public sealed class SchedulesApi(ScheduleService schedules, IdempotencyStore ide
 
     [Function("ListScheduleRuns")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("The tasks a schedule made, newest first.", Reply = typeof(TaskResource), List = true, Query = ["page", "limit"])]
     public async Task<IActionResult> RunsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schedules/{id}/runs")] HttpRequest request,
         string id)

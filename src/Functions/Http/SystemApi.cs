@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Metrics;
 
@@ -12,6 +13,7 @@ public sealed class SystemApi(SystemStatusService status, MetricsService metrics
 {
     [Function("GetSystemStatus")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("The health of each component and today's counts.")]
     public async Task<IActionResult> StatusAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "system/status")] HttpRequest request,
         [DurableClient] DurableTaskClient client)
@@ -22,6 +24,7 @@ public sealed class SystemApi(SystemStatusService status, MetricsService metrics
 
     [Function("GetSystemMetrics")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("Completion rate, error rate and average execution time per bucket.", Query = ["period", "metrics"])]
     public async Task<IActionResult> MetricsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "system/metrics")] HttpRequest request)
     {

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Tasks;
 
@@ -17,6 +18,7 @@ public sealed class TaskDependentsApi(TaskService tasks)
 
     [Function("ListTaskDependents")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("The tasks that depend on a task.", Reply = typeof(TaskResource), List = true, Query = ["page", "limit"])]
     public async Task<IActionResult> ListAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tasks/{id}/dependents")] HttpRequest request,
         string id)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Tasks;
@@ -15,6 +16,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
 {
     [Function("GetTaskLogs")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("A task's log: the scheduler's lines and the command's, in time order.", Reply = typeof(LogEntry), List = true, Query = ["limit:logs", "offset", "level"])]
     public async Task<IActionResult> GetLogsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tasks/{id}/logs")] HttpRequest request,
         string id)
@@ -27,6 +29,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
 
     [Function("ListTasks")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("List tasks.", Reply = typeof(TaskResource), List = true, Query = ["status", "tag", "sort", "order", "page", "limit"])]
     public async Task<IActionResult> ListAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tasks")] HttpRequest request)
     {
@@ -37,6 +40,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
 
     [Function("GetTask")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("Get a task.", Reply = typeof(TaskResource))]
     public async Task<IActionResult> GetAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tasks/{id}")] HttpRequest request,
         string id)
@@ -47,6 +51,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
 
     [Function("CreateTask")]
     [RequiresScope(Scopes.TasksWrite)]
+    [ApiOperation("Create a task.", Body = "TaskCreate", Reply = typeof(TaskResource), Status = 201, Idempotent = true)]
     public async Task<IActionResult> CreateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks")] HttpRequest request,
         [DurableClient] DurableTaskClient client)
@@ -67,6 +72,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
 
     [Function("UpdateTask")]
     [RequiresScope(Scopes.TasksWrite)]
+    [ApiOperation("Change a task.", Body = "TaskUpdate", Reply = typeof(TaskResource), Errors = [409])]
     public async Task<IActionResult> UpdateAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "tasks/{id}")] HttpRequest request,
         string id,
@@ -81,28 +87,31 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
 
     [Function("CancelTask")]
     [RequiresScope(Scopes.TasksWrite)]
+    [ApiOperation("Cancel a pending, queued or running task (a running command is killed).", Reply = typeof(TaskCancelled), Errors = [409])]
     public async Task<IActionResult> CancelAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/cancel")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client)
     {
         var cancelled = await lifecycle.CancelAsync(TaskIds.Require(id), client, CancellationToken.None);
-        return ApiResults.Ok(new { id, status = cancelled.Status.ToWire(), updated_at = cancelled.UpdatedAt });
+        return ApiResults.Ok(TaskCancelled.From(cancelled));
     }
 
     [Function("RetryTask")]
     [RequiresScope(Scopes.TasksWrite)]
+    [ApiOperation("Retry a failed or cancelled task: one more attempt.", Reply = typeof(TaskRetried), Errors = [409])]
     public async Task<IActionResult> RetryAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/retry")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client)
     {
         var retried = await lifecycle.RetryAsync(TaskIds.Require(id), client, CancellationToken.None);
-        return ApiResults.Ok(new { id, status = retried.Status.ToWire(), retry_count = retried.RetryCount, updated_at = retried.UpdatedAt });
+        return ApiResults.Ok(TaskRetried.From(retried));
     }
 
     [Function("CheckpointTask")]
     [RequiresScope(Scopes.Workers)]
+    [ApiOperation("Save a running task's checkpoint (agents).", Errors = [409])]
     public async Task<IActionResult> CheckpointAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/checkpoint")] HttpRequest request,
         string id)
@@ -124,6 +133,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
 
     [Function("DeleteTask")]
     [RequiresScope(Scopes.TasksWrite)]
+    [ApiOperation("Delete a task (not while it runs or another task depends on it).", Reply = typeof(Deleted), Errors = [409])]
     public async Task<IActionResult> DeleteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "tasks/{id}")] HttpRequest request,
         string id,
@@ -131,6 +141,6 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
     {
         await tasks.DeleteAsync(id, request.HttpContext.RequestAborted);
         await workflows.RemoveAsync(client, id, CancellationToken.None);
-        return ApiResults.Ok(new { success = true, message = "Task deleted successfully" });
+        return ApiResults.Ok(Deleted.Because("Task deleted successfully"));
     }
 }

@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
+using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workers;
 
 namespace TaskScheduler.Functions.Http;
@@ -12,6 +14,7 @@ public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
 {
     [Function("ListWorkers")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("List workers.", Reply = typeof(WorkerResource), List = true, Query = ["status:workers", "page", "limit"])]
     public async Task<IActionResult> ListAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "workers")] HttpRequest request)
     {
@@ -21,6 +24,7 @@ public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
 
     [Function("GetWorker")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("Get a worker.", Reply = typeof(WorkerDetailResource))]
     public async Task<IActionResult> GetAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "workers/{id}")] HttpRequest request,
         string id) =>
@@ -28,6 +32,7 @@ public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
 
     [Function("ListWorkerTasks")]
     [RequiresScope(Scopes.TasksRead)]
+    [ApiOperation("The tasks a worker ran or runs, newest first.", Reply = typeof(TaskSummary), List = true, Query = ["status", "page", "limit"])]
     public async Task<IActionResult> ListTasksAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "workers/{id}/tasks")] HttpRequest request,
         string id)
@@ -38,6 +43,7 @@ public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
 
     [Function("RegisterWorker")]
     [RequiresScope(Scopes.Workers)]
+    [ApiOperation("Register an agent (agents).", Reply = typeof(WorkerDetailResource), Status = 201)]
     public async Task<IActionResult> RegisterAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "workers")] HttpRequest request)
     {
@@ -51,6 +57,7 @@ public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
 
     [Function("WorkerHeartbeat")]
     [RequiresScope(Scopes.Workers)]
+    [ApiOperation("An agent's heartbeat, with its running attempts (agents).", Reply = typeof(HeartbeatReply))]
     public async Task<IActionResult> HeartbeatAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "workers/{id}/heartbeat")] HttpRequest request,
         string id)
