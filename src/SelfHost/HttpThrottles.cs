@@ -13,7 +13,7 @@ namespace TaskScheduler.SelfHost;
 /// outstanding limit a request is refused at once instead of queueing behind work storage cannot finish: overload
 /// sheds load rather than timing everyone out. The refusal is the Functions host's own: 429 with an empty body,
 /// before any of the app's code (no envelope, no rate-limit headers), so a client sees one answer from either host
-/// (README "Overload"). Built on ASP.NET Core's rate-limiting middleware (a <see cref="ConcurrencyLimiter"/>).
+/// (docs/api.md, "Overload"). Built on ASP.NET Core's rate-limiting middleware (a <see cref="ConcurrencyLimiter"/>).
 /// </summary>
 public sealed record HttpThrottles(int MaxConcurrentRequests, int MaxOutstandingRequests)
 {

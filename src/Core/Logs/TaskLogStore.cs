@@ -12,7 +12,7 @@ namespace TaskScheduler.Core.Logs;
 /// </summary>
 public sealed class TaskLogStore(SchedulerStorage storage, TimeProvider clock)
 {
-    /// <summary>The bound of one task's log (documented in the README).</summary>
+    /// <summary>The bound of one task's log (documented in docs/api.md, "Logs").</summary>
     public const int MaxLinesPerTask = 50_000;
 
     private const string CounterRowKey = "~count";

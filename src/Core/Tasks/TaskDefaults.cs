@@ -1,6 +1,6 @@
 namespace TaskScheduler.Core.Tasks;
 
-/// <summary>Defaults of the spec and the bounds we enforce on every field (documented in the README).</summary>
+/// <summary>Defaults of the spec and the bounds we enforce on every field (documented in docs/api.md, "Limits").</summary>
 public static class TaskDefaults
 {
     public const int Priority = 5;

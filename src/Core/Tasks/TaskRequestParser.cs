@@ -105,7 +105,7 @@ public static partial class TaskRequestParser
         return request;
     }
 
-    /// <summary>A tag becomes part of a storage key: a small, safe alphabet, documented in the README.</summary>
+    /// <summary>A tag becomes part of a storage key: a small, safe alphabet, documented in docs/api.md ("Limits").</summary>
     public static bool IsValidTag(string? tag) => tag is not null && TagPattern().IsMatch(tag);
 
     internal static void RequireObject(JsonElement body)
