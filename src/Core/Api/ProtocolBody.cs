@@ -59,7 +59,7 @@ public static class ProtocolBody
             }
             else if (members.TryGetValue(property.Name, out var member))
             {
-                CheckValue(property.Value, member.PropertyType, member.IsSetNullable, path, errors, describe);
+                CheckValue(property.Value, member.PropertyType, AcceptsNull(member), path, errors, describe);
             }
             else if (!tolerant)
             {
@@ -67,11 +67,18 @@ public static class ProtocolBody
             }
         }
 
-        foreach (var member in contract.Properties.Where(p => p.IsRequired && !seen.Contains(p.Name)))
+        foreach (var member in contract.Properties.Where(p => IsRequired(p) && !seen.Contains(p.Name)))
         {
             errors.TryAdd(prefix + member.Name, describe(prefix + member.Name) ?? "is required");
         }
     }
+
+    /// <summary>A <c>required</c> member, or a record's constructor parameter without a default.</summary>
+    private static bool IsRequired(JsonPropertyInfo member) =>
+        member.IsRequired
+        || (member.Options.RespectRequiredConstructorParameters && member.AssociatedParameter is { HasDefaultValue: false, IsMemberInitializer: false });
+
+    private static bool AcceptsNull(JsonPropertyInfo member) => member.AssociatedParameter?.IsNullable ?? member.IsSetNullable;
 
     private static void CheckValue(JsonElement value, Type type, bool nullable, string path, Dictionary<string, string> errors, Func<string, string?> describe)
     {

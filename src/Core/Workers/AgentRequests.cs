@@ -140,7 +140,7 @@ public static class AgentRequests
     /// <summary>The checkpoint body; the 32 KiB limit and the object check are the lifecycle's.</summary>
     public static CheckpointRequest ParseCheckpoint(JsonElement body)
     {
-        var checkpoint = ProtocolBody.Read<CheckpointRequest>(body, path => path == "checkpoint_data" ? "must be a JSON object" : null);
+        var checkpoint = ProtocolBody.Read<CheckpointRequest>(body, path => path == "checkpoint_data" ? "is required: a JSON object" : null);
         return checkpoint.CheckpointData is null
             ? throw ApiException.Validation("checkpoint_data", "is required: a JSON object")
             : checkpoint;
