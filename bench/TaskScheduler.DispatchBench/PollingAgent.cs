@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Azure.Storage.Queues;
-using TaskScheduler.Core.Queues;
+using TaskScheduler.AgentProtocol;
 
 namespace TaskScheduler.DispatchBench;
 

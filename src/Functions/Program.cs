@@ -3,7 +3,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TaskScheduler.Core.Hosting;
-using TaskScheduler.Core.Telemetry;
+using TaskScheduler.ServiceDefaults;
 using TaskScheduler.Functions.Http;
 using TaskScheduler.Functions.Middleware;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Hosting;
-using TaskScheduler.Core.Telemetry;
+using TaskScheduler.ServiceDefaults;
 using TaskScheduler.Functions.Http;
 using TaskScheduler.SelfHost.Durable;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using TaskScheduler.Core.Telemetry;
+using TaskScheduler.ServiceDefaults;
 
 namespace TaskScheduler.WorkerAgent;
 

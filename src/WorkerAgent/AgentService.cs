@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
-using TaskScheduler.Core.Telemetry;
-using TaskScheduler.Core.Workers;
+using TaskScheduler.AgentProtocol;
+using TaskScheduler.ServiceDefaults;
 
 namespace TaskScheduler.WorkerAgent;
 

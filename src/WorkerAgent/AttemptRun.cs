@@ -1,12 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using TaskScheduler.Core.Logs;
-using TaskScheduler.Core.Telemetry;
-using TaskScheduler.Core.Workers;
-using TaskScheduler.Core.Workflow;
+using TaskScheduler.AgentProtocol;
+using TaskScheduler.ServiceDefaults;
 
 namespace TaskScheduler.WorkerAgent;
 
@@ -182,7 +179,7 @@ public sealed partial class AttemptRun(
         var stderr = process.StderrTail();
         var error = stopReason switch
         {
-            StopReason.TimedOut => AttemptOutcome.TimedOut(attempt.TimeoutSeconds).Error!,
+            StopReason.TimedOut => AttemptErrors.TimedOut(attempt.TimeoutSeconds),
             StopReason.LeaseExpired => "The agent lost contact with the scheduler for longer than its lease and stopped the command.",
             StopReason.Shutdown => "The agent shut down before the command finished.",
             _ => $"Exited with code {exitCode}." + (stderr.Length == 0 ? string.Empty : " stderr: " + stderr[^Math.Min(stderr.Length, 2048)..]),
@@ -328,7 +325,7 @@ public sealed partial class AttemptRun(
     {
         private string? _lastSent = initial;
 
-        public JsonObject? TryReadChanged()
+        public JsonElement? TryReadChanged()
         {
             if (path is null || !File.Exists(path))
             {
@@ -352,10 +349,11 @@ public sealed partial class AttemptRun(
 
             try
             {
-                if (JsonNode.Parse(text) is JsonObject checkpoint)
+                using var checkpoint = JsonDocument.Parse(text);
+                if (checkpoint.RootElement.ValueKind == JsonValueKind.Object)
                 {
                     _lastSent = text;
-                    return checkpoint;
+                    return checkpoint.RootElement.Clone();
                 }
             }
             catch (JsonException)

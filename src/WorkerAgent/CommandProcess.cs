@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
-using TaskScheduler.Core.Logs;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Supervisor;
 
 namespace TaskScheduler.WorkerAgent;

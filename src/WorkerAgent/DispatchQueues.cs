@@ -3,7 +3,7 @@ using Azure.Identity;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Options;
-using TaskScheduler.Core.Queues;
+using TaskScheduler.AgentProtocol;
 
 namespace TaskScheduler.WorkerAgent;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using TaskScheduler.Core.Workers;
+using TaskScheduler.AgentProtocol;
 
 namespace TaskScheduler.WorkerAgent;
 

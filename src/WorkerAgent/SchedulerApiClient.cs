@@ -2,14 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
-using TaskScheduler.Core.Workers;
+using TaskScheduler.AgentProtocol;
 
 namespace TaskScheduler.WorkerAgent;
-
-/// <summary>What a successful claim hands the agent.</summary>
-public sealed record ClaimedAttempt(string TaskId, int Attempt, string Command, int TimeoutSeconds, bool CheckpointEnabled, JsonNode? CheckpointData);
 
 /// <summary>How the scheduler answered a call that changes an attempt.</summary>
 public enum ApiAnswer
@@ -30,93 +27,91 @@ public enum ApiAnswer
 /// </summary>
 public sealed partial class SchedulerApiClient(HttpClient http, IOptions<AgentOptions> options, ILogger<SchedulerApiClient> logger)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private readonly object _outageLock = new();
     private DateTimeOffset? _outageSince;
 
     public async Task<(string WorkerId, int HeartbeatSeconds, int LeaseSeconds)> RegisterAsync(string workerId, CancellationToken cancellationToken)
     {
-        using var reply = await SendAsync(HttpMethod.Post, "workers", new
-        {
-            id = workerId,
-            hostname = Environment.MachineName,
-            version = typeof(SchedulerApiClient).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
-            tags = options.Value.Tags,
-            concurrency = options.Value.Slots,
-        }, cancellationToken);
+        var registration = new WorkerRegistration(
+            workerId,
+            Environment.MachineName,
+            typeof(SchedulerApiClient).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
+            options.Value.Tags,
+            options.Value.Slots);
+        using var reply = await SendAsync(HttpMethod.Post, "workers", registration, cancellationToken);
         await EnsureSuccessAsync(reply);
-        using var body = await JsonDocument.ParseAsync(await reply.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-        var meta = body.RootElement.GetProperty("meta");
-        return (body.RootElement.GetProperty("data").GetProperty("id").GetString()!, meta.GetProperty("heartbeat_interval_seconds").GetInt32(), meta.GetProperty("lease_seconds").GetInt32());
+        var (worker, timing) = await ReadAsync<RegisteredWorker, WorkerTiming>(reply, cancellationToken);
+        return timing is null
+            ? throw new SchedulerUnreachableException("The registration reply had no meta (heartbeat interval, lease).", null)
+            : (worker.Id, timing.HeartbeatIntervalSeconds, timing.LeaseSeconds);
     }
 
     /// <summary>Reports what runs and how loaded the machine is; the reply names the attempts to stop.</summary>
     /// <exception cref="WorkerNotRegisteredException">404: the worker row is gone (register again).</exception>
     public async Task<HeartbeatReply> HeartbeatAsync(string workerId, IReadOnlyList<RunningAttempt> running, WorkerResources resources, CancellationToken cancellationToken)
     {
-        using var reply = await SendAsync(HttpMethod.Post, $"workers/{workerId}/heartbeat", new { current_tasks = running, resources }, cancellationToken);
+        using var reply = await SendAsync(HttpMethod.Post, $"workers/{workerId}/heartbeat", new HeartbeatRequest(running, resources), cancellationToken);
         if (reply.StatusCode == HttpStatusCode.NotFound)
         {
             throw new WorkerNotRegisteredException(workerId);
         }
 
         await EnsureSuccessAsync(reply);
-        using var body = await JsonDocument.ParseAsync(await reply.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-        return body.RootElement.GetProperty("data").Deserialize<HeartbeatReply>(Json)
-            ?? throw new SchedulerUnreachableException("The heartbeat reply had no data.", null);
+        return (await ReadAsync<HeartbeatReply, JsonElement?>(reply, cancellationToken)).Data;
     }
 
     public async Task<(ApiAnswer Answer, ClaimedAttempt? Attempt)> ClaimAsync(string taskId, int attempt, string workerId, CancellationToken cancellationToken)
     {
-        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{taskId}/claim", new { worker_id = workerId, attempt }, cancellationToken);
+        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{taskId}/claim", new ClaimRequest(workerId, attempt), cancellationToken);
         var answer = await AnswerOfAsync(reply);
-        if (answer != ApiAnswer.Accepted)
-        {
-            return (answer, null);
-        }
-
-        var data = (await reply.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["data"]!;
-        return (answer, new ClaimedAttempt(
-            data["task_id"]!.GetValue<string>(),
-            data["attempt"]!.GetValue<int>(),
-            data["command"]!.GetValue<string>(),
-            data["timeout_seconds"]!.GetValue<int>(),
-            data["checkpoint_enabled"]!.GetValue<bool>(),
-            data["checkpoint_data"]?.DeepClone()));
+        return answer == ApiAnswer.Accepted
+            ? (answer, (await ReadAsync<ClaimedAttempt, JsonElement?>(reply, cancellationToken)).Data)
+            : (answer, null);
     }
 
     public async Task<ApiAnswer> CompleteAsync(ClaimedAttempt attempt, string workerId, string? result, int exitCode, CancellationToken cancellationToken)
     {
-        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/complete", new { worker_id = workerId, attempt = attempt.Attempt, result, exit_code = exitCode }, cancellationToken);
+        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/complete", new CompleteRequest(workerId, attempt.Attempt, result, exitCode), cancellationToken);
         return await AnswerOfAsync(reply);
     }
 
     public async Task<ApiAnswer> FailAsync(ClaimedAttempt attempt, string workerId, string error, string? result, int? exitCode, CancellationToken cancellationToken)
     {
-        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/fail", new { worker_id = workerId, attempt = attempt.Attempt, error, result, exit_code = exitCode }, cancellationToken);
+        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/fail", new FailRequest(workerId, attempt.Attempt, error, result, exitCode), cancellationToken);
         return await AnswerOfAsync(reply);
     }
 
     public async Task<ApiAnswer> AppendLogsAsync(ClaimedAttempt attempt, string workerId, IReadOnlyList<OutputLine> lines, CancellationToken cancellationToken)
     {
-        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/logs", new
-        {
-            worker_id = workerId,
-            attempt = attempt.Attempt,
-            lines = lines.Select(l => new { timestamp = l.Timestamp, level = l.Level, message = l.Text }),
-        }, cancellationToken);
+        var batch = new LogBatch(workerId, attempt.Attempt, lines.Select(l => new LogLine(l.Level, l.Text, l.Timestamp)).ToList());
+        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/logs", batch, cancellationToken);
         return await AnswerOfAsync(reply);
     }
 
-    public async Task<ApiAnswer> CheckpointAsync(ClaimedAttempt attempt, string workerId, JsonNode checkpoint, CancellationToken cancellationToken)
+    public async Task<ApiAnswer> CheckpointAsync(ClaimedAttempt attempt, string workerId, JsonElement checkpoint, CancellationToken cancellationToken)
     {
-        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/checkpoint", new { checkpoint_data = checkpoint, worker_id = workerId, attempt = attempt.Attempt }, cancellationToken);
+        using var reply = await SendAsync(HttpMethod.Post, $"tasks/{attempt.TaskId}/checkpoint", new CheckpointRequest(checkpoint, workerId, attempt.Attempt), cancellationToken);
         return await AnswerOfAsync(reply);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object body, CancellationToken cancellationToken)
+    /// <summary>The envelope of a success reply, read into the protocol's records.</summary>
+    private static async Task<(TData Data, TMeta? Meta)> ReadAsync<TData, TMeta>(HttpResponseMessage reply, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: Json) };
+        var envelope = await reply.Content.ReadFromJsonAsync<SuccessEnvelope<TData, TMeta>>(AgentJson.Options, cancellationToken)
+            ?? throw new SchedulerUnreachableException("The scheduler answered with an empty body.", null);
+        return (envelope.Data, envelope.Meta);
+    }
+
+    /// <summary>
+    /// A success reply as api-reference.md shapes every one: <c>data</c>, and <c>meta</c> where the call has any. Read
+    /// tolerantly, like every reply: a member a newer scheduler adds must not break an older agent.
+    /// </summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
+    private sealed record SuccessEnvelope<TData, TMeta>(TData Data, TMeta? Meta = default);
+
+    private async Task<HttpResponseMessage> SendAsync<TBody>(HttpMethod method, string path, TBody body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: AgentJson.Options) };
         if (!string.IsNullOrEmpty(options.Value.ApiKey))
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("ApiKey", options.Value.ApiKey);

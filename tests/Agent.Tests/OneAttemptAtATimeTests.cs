@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using TaskScheduler.Core.Queues;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Storage;
 using TaskScheduler.Core.Workers;
 using TaskScheduler.TestSupport;

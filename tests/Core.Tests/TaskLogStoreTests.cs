@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Storage;
 using TaskScheduler.TestSupport;

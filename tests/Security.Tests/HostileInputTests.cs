@@ -146,7 +146,11 @@ public class HostileInputTests(SecuredHost host)
         // Wrong JSON types where numbers belong were once 500s (JsonElement.TryGetInt32 throws on a string).
         (await host.Api.PostJsonAsync("workers/w1/heartbeat", new { current_tasks = new[] { new { task_id = id, attempt = "1" } } })).AssertError(HttpStatusCode.UnprocessableEntity, "validation_failed");
         (await host.Api.PostJsonAsync("workers", new { hostname = "h", concurrency = "4" })).AssertError(HttpStatusCode.UnprocessableEntity, "validation_failed");
-        (await host.Api.PostJsonAsync($"tasks/{id}/checkpoint", new { checkpoint_data = new { step = 1 }, worker_id = "w1", attempt = "one" })).AssertError(HttpStatusCode.Conflict, "conflict");
+
+        // A fencing member of the wrong type was once ignored (and the checkpoint then judged without it); now it is
+        // a 422 naming it, as on every other agent route.
+        var fence = (await host.Api.PostJsonAsync($"tasks/{id}/checkpoint", new { checkpoint_data = new { step = 1 }, worker_id = "w1", attempt = "one" })).AssertError(HttpStatusCode.UnprocessableEntity, "validation_failed");
+        Assert.True(fence.GetProperty("details").TryGetProperty("attempt", out _), fence.ToString());
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Azure.Storage.Queues;
-using TaskScheduler.Core.Queues;
+using TaskScheduler.AgentProtocol;
 using Xunit;
 
 namespace TaskScheduler.TestSupport;

@@ -9,6 +9,7 @@ using Azure.Messaging.EventGrid;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Hosting;
+using TaskScheduler.ServiceDefaults;
 using TaskScheduler.Core.Storage;
 
 namespace TaskScheduler.Core.Events;

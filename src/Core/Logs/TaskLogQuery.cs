@@ -1,3 +1,4 @@
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Api;
 
 namespace TaskScheduler.Core.Logs;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Storage;
 
 namespace TaskScheduler.Core.Logs;

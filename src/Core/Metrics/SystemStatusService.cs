@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.DurableTask.Client;
-using TaskScheduler.Core.Queues;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Storage;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workers;

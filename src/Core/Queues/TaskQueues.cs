@@ -1,3 +1,4 @@
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Storage;
 
 namespace TaskScheduler.Core.Queues;

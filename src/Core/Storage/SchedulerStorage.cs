@@ -1,8 +1,8 @@
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Options;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Events;
-using TaskScheduler.Core.Queues;
 
 namespace TaskScheduler.Core.Storage;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using TaskScheduler.AgentProtocol;
 
 namespace TaskScheduler.Core.Workers;
 
@@ -65,14 +65,3 @@ public sealed record WorkerDetailResource(
             new WorkerResources(worker.CpuUsage, worker.MemoryUsage, worker.DiskUsage));
     }
 }
-
-/// <summary>Fractions 0..1 of the agent machine's CPU, memory and disk in use.</summary>
-public sealed record WorkerResources(double CpuUsage, double MemoryUsage, double DiskUsage);
-
-/// <summary>One attempt an agent runs, as it reports it in a heartbeat (and as a kill order names it).</summary>
-public sealed record RunningAttempt(
-    [property: JsonPropertyName("task_id")] string TaskId,
-    [property: JsonPropertyName("attempt")] int Attempt);
-
-/// <summary>The reply to a heartbeat: what to stop, and the timing the agent must keep.</summary>
-public sealed record HeartbeatReply(IReadOnlyList<RunningAttempt> Kill, int HeartbeatIntervalSeconds, int LeaseSeconds);

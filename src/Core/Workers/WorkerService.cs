@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Storage;
@@ -23,46 +24,14 @@ public sealed partial class WorkerService(WorkerRepository workers, TaskReposito
 
     public static bool IsValidId(string? id) => id is not null && WorkerIdPattern().IsMatch(id);
 
-    public async Task<WorkerEntity> RegisterAsync(JsonElement body, CancellationToken cancellationToken)
+    /// <summary>Registers (or re-registers) a worker from a registration <see cref="AgentRequests.ParseRegistration"/> checked.</summary>
+    public async Task<WorkerEntity> RegisterAsync(WorkerRegistration registration, CancellationToken cancellationToken)
     {
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            throw ApiException.InvalidJson("The request body must be a JSON object.");
-        }
-
-        var errors = new Dictionary<string, string>();
-        var id = OptionalString(body, "id", 64, errors) ?? "worker-" + Guid.CreateVersion7().ToString("N");
-        if (!IsValidId(id))
-        {
-            errors["id"] = "must be 1-64 letters, digits, '-' or '_'";
-        }
-
-        var hostname = OptionalString(body, "hostname", 255, errors) ?? "unknown";
-        var version = OptionalString(body, "version", 64, errors) ?? "unknown";
-        var tags = new List<string>();
-        if (body.TryGetProperty("tags", out var tagsElement) && tagsElement.ValueKind != JsonValueKind.Null)
-        {
-            if (tagsElement.ValueKind != JsonValueKind.Array || tagsElement.EnumerateArray().Any(t => !TaskRequestParser.IsValidTag(t.ValueKind == JsonValueKind.String ? t.GetString() : null)))
-            {
-                errors["tags"] = "must be an array of valid tags";
-            }
-            else
-            {
-                tags.AddRange(tagsElement.EnumerateArray().Select(t => t.GetString()!).Distinct(StringComparer.Ordinal).Take(TaskDefaults.MaxTags));
-            }
-        }
-
-        var concurrency = 1;
-        if (body.TryGetProperty("concurrency", out var c) && c.ValueKind != JsonValueKind.Null && (c.ValueKind != JsonValueKind.Number || !c.TryGetInt32(out concurrency) || concurrency is < 1 or > 1024))
-        {
-            errors["concurrency"] = "must be an integer between 1 and 1024";
-        }
-
-        if (errors.Count > 0)
-        {
-            throw ApiException.Validation(errors);
-        }
-
+        var id = registration.Id ?? "worker-" + Guid.CreateVersion7().ToString("N");
+        var hostname = registration.Hostname ?? "unknown";
+        var version = registration.Version ?? "unknown";
+        var tags = (registration.Tags ?? []).Distinct(StringComparer.Ordinal).Take(TaskDefaults.MaxTags).ToList();
+        var concurrency = registration.Concurrency ?? 1;
         var now = clock.GetUtcNow();
         var previous = await workers.GetAsync(id, cancellationToken);
         var worker = new WorkerEntity
@@ -95,9 +64,9 @@ public sealed partial class WorkerService(WorkerRepository workers, TaskReposito
             worker.LastHeartbeat = now;
             worker.Status = running.Count > 0 ? WorkerStatus.Active : WorkerStatus.Idle;
             worker.CurrentTaskIds = JsonSerializer.Serialize(running.Select(r => r.TaskId).Distinct(StringComparer.Ordinal));
-            worker.CpuUsage = resources.CpuUsage;
-            worker.MemoryUsage = resources.MemoryUsage;
-            worker.DiskUsage = resources.DiskUsage;
+            worker.CpuUsage = resources.CpuUsage ?? 0;
+            worker.MemoryUsage = resources.MemoryUsage ?? 0;
+            worker.DiskUsage = resources.DiskUsage ?? 0;
             return true;
         }, cancellationToken) ?? throw ApiException.NotFound($"Worker '{workerId}' is not registered; register again.");
 
@@ -106,22 +75,6 @@ public sealed partial class WorkerService(WorkerRepository workers, TaskReposito
             .Where((r, i) => current[i] is not { Task: { Status: TaskState.Running } t } || t.Attempt != r.Attempt || t.WorkerId != worker.PartitionKey)
             .ToList();
         return new HeartbeatReply(kill, HeartbeatIntervalSeconds, LeaseSeconds);
-    }
-
-    private static string? OptionalString(JsonElement body, string name, int maxLength, Dictionary<string, string> errors)
-    {
-        if (!body.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (element.ValueKind != JsonValueKind.String || element.GetString()!.Length is 0 || element.GetString()!.Length > maxLength || element.GetString()!.Any(char.IsControl))
-        {
-            errors[name] = $"must be a string of 1-{maxLength} printable characters";
-            return null;
-        }
-
-        return element.GetString();
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]

@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Metrics;
 using TaskScheduler.Core.Queues;
 using TaskScheduler.Core.Storage;
-using TaskScheduler.Core.Telemetry;
+using TaskScheduler.ServiceDefaults;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workers;
 

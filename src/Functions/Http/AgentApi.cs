@@ -1,7 +1,9 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
@@ -25,18 +27,16 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
         string id,
         [DurableClient] DurableTaskClient client)
     {
-        var (workerId, attempt) = await ReadAttemptAsync(request, id);
-        var task = await lifecycle.ClaimAsync(id, workerId, attempt, client, CancellationToken.None);
-        return ApiResults.Ok(new
-        {
-            task_id = task.Id,
-            attempt = task.Attempt,
-            name = task.Name,
-            command = task.Command,
-            timeout_seconds = task.TimeoutSeconds,
-            checkpoint_enabled = task.CheckpointEnabled,
-            checkpoint_data = TaskResource.From(task).CheckpointData,
-        });
+        var claim = await ReadClaimAsync(request, id);
+        var task = await lifecycle.ClaimAsync(id, claim.WorkerId, claim.Attempt, client, CancellationToken.None);
+        return ApiResults.Ok(new ClaimedAttempt(
+            task.Id,
+            task.Attempt,
+            task.Name,
+            task.Command,
+            task.TimeoutSeconds,
+            task.CheckpointEnabled,
+            TaskResource.From(task).CheckpointData));
     }
 
     [Function("CompleteAttempt")]
@@ -45,7 +45,7 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
     public Task<IActionResult> CompleteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/complete")] HttpRequest request,
         string id,
-        [DurableClient] DurableTaskClient client) => EndAsync(request, id, client, succeeded: true);
+        [DurableClient] DurableTaskClient client) => EndAsync(request, id, client, AgentRequests.ParseComplete);
 
     [Function("FailAttempt")]
     [RequiresScope(Scopes.Workers)]
@@ -53,7 +53,7 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
     public Task<IActionResult> FailAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/fail")] HttpRequest request,
         string id,
-        [DurableClient] DurableTaskClient client) => EndAsync(request, id, client, succeeded: false);
+        [DurableClient] DurableTaskClient client) => EndAsync(request, id, client, AgentRequests.ParseFail);
 
     [Function("AppendTaskLogs")]
     [RequiresScope(Scopes.Workers)]
@@ -65,27 +65,29 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
         var cancellationToken = request.HttpContext.RequestAborted;
         TaskIds.Require(id);
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
-        var (workerId, attempt) = AgentRequests.ParseAttempt(body.RootElement);
-        var lines = AgentRequests.ParseLogLines(body.RootElement, attempt, clock.GetUtcNow());
+        var (workerId, attempt, lines) = AgentRequests.ParseLogs(body.RootElement, clock.GetUtcNow());
         await lifecycle.AppendLogsAsync(new AttemptRef(id, attempt), workerId, lines, cancellationToken);
-        return ApiResults.Ok(new { accepted = lines.Count });
+        return ApiResults.Ok(new LogBatchReply(lines.Count));
     }
 
-    private async Task<IActionResult> EndAsync(HttpRequest request, string id, DurableTaskClient client, bool succeeded)
+    private async Task<IActionResult> EndAsync(
+        HttpRequest request,
+        string id,
+        DurableTaskClient client,
+        Func<JsonElement, (string WorkerId, int Attempt, AttemptOutcome Outcome)> parse)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         TaskIds.Require(id);
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
-        var (workerId, attempt) = AgentRequests.ParseAttempt(body.RootElement);
-        var outcome = AgentRequests.ParseOutcome(body.RootElement, succeeded);
+        var (workerId, attempt, outcome) = parse(body.RootElement);
         var task = await lifecycle.EndAttemptAsync(new AttemptRef(id, attempt), workerId, outcome, client, CancellationToken.None);
-        return ApiResults.Ok(new { id, status = task.Status.ToWire(), retry_count = task.RetryCount, updated_at = task.UpdatedAt });
+        return ApiResults.Ok(new AttemptEndReply(id, task.Status.ToWire(), task.RetryCount, task.UpdatedAt));
     }
 
-    private static async Task<(string WorkerId, int Attempt)> ReadAttemptAsync(HttpRequest request, string id)
+    private static async Task<ClaimRequest> ReadClaimAsync(HttpRequest request, string id)
     {
         TaskIds.Require(id);
         using var body = await RequestBody.ReadJsonAsync(request, request.HttpContext.RequestAborted);
-        return AgentRequests.ParseAttempt(body.RootElement);
+        return AgentRequests.ParseClaim(body.RootElement);
     }
 }

@@ -2,11 +2,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Tasks;
+using TaskScheduler.Core.Workers;
 using TaskScheduler.Core.Workflow;
 
 namespace TaskScheduler.Functions.Http;
@@ -119,16 +121,9 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
         var cancellationToken = request.HttpContext.RequestAborted;
         TaskIds.Require(id);
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
-        var root = body.RootElement;
-        if (root.ValueKind != System.Text.Json.JsonValueKind.Object || !root.TryGetProperty("checkpoint_data", out var checkpoint))
-        {
-            throw Core.Api.ApiException.Validation("checkpoint_data", "is required: a JSON object");
-        }
-
-        string? workerId = root.TryGetProperty("worker_id", out var w) && w.ValueKind == System.Text.Json.JsonValueKind.String ? w.GetString() : null;
-        int? attempt = root.TryGetProperty("attempt", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.Number && a.TryGetInt32(out var n) ? n : null;
-        var updated = await lifecycle.CheckpointAsync(id, checkpoint, workerId, attempt, cancellationToken);
-        return ApiResults.Ok(new { id, checkpoint_data = TaskResource.From(updated).CheckpointData, updated_at = updated.UpdatedAt });
+        var checkpoint = AgentRequests.ParseCheckpoint(body.RootElement);
+        var updated = await lifecycle.CheckpointAsync(id, checkpoint.CheckpointData!.Value, checkpoint.WorkerId, checkpoint.Attempt, cancellationToken);
+        return ApiResults.Ok(new CheckpointReply(id, TaskResource.From(updated).CheckpointData, updated.UpdatedAt));
     }
 
     [Function("DeleteTask")]

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
@@ -49,10 +50,8 @@ public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
-        var worker = await workers.RegisterAsync(body.RootElement, cancellationToken);
-        return ApiResults.Created(
-            WorkerDetailResource.From(worker),
-            new { heartbeat_interval_seconds = workers.HeartbeatIntervalSeconds, lease_seconds = workers.LeaseSeconds });
+        var worker = await workers.RegisterAsync(AgentRequests.ParseRegistration(body.RootElement), cancellationToken);
+        return ApiResults.Created(WorkerDetailResource.From(worker), new WorkerTiming(workers.HeartbeatIntervalSeconds, workers.LeaseSeconds));
     }
 
     [Function("WorkerHeartbeat")]

@@ -1,5 +1,5 @@
 using Azure.Identity;
-using TaskScheduler.Core.Telemetry;
+using TaskScheduler.ServiceDefaults;
 using Xunit;
 
 namespace TaskScheduler.Core.Tests.Telemetry;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Metrics;
 using TaskScheduler.Core.Tasks;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace TaskScheduler.Core.Telemetry;
+namespace TaskScheduler.ServiceDefaults;
 
 /// <summary>
 /// The app's own spans and instruments. A task's trace starts with the request that created it; its context is kept

@@ -5,9 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using TaskScheduler.Core.Hosting;
 
-namespace TaskScheduler.Core.Telemetry;
+namespace TaskScheduler.ServiceDefaults;
 
 /// <summary>
 /// OpenTelemetry for every process (API hosts and agent), off unless configured: <c>Telemetry__Exporter</c> =

@@ -1,4 +1,4 @@
-namespace TaskScheduler.Core.Queues;
+namespace TaskScheduler.AgentProtocol;
 
 /// <summary>The priority bands of decisions.md: high = 8..10, normal = 4..7, low = 1..3 (before the prefix).</summary>
 public static class QueueNames

@@ -1,7 +1,7 @@
 using Azure.Core;
 using Azure.Identity;
 
-namespace TaskScheduler.Core.Hosting;
+namespace TaskScheduler.ServiceDefaults;
 
 /// <summary>
 /// The one way the app picks a token credential (storage, Event Grid, Azure Monitor). In Azure the app runs under a
