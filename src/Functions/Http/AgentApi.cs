@@ -21,7 +21,7 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
 {
     [Function("ClaimAttempt")]
     [RequiresScope(Scopes.Workers)]
-    [ApiOperation("Claim an attempt of a queued task (agents).", Errors = [409])]
+    [ApiOperation("Claim an attempt of a queued task (agents).", Body = nameof(ClaimRequest), Reply = typeof(ClaimedAttempt), Errors = [409])]
     public async Task<IActionResult> ClaimAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/claim")] HttpRequest request,
         string id,
@@ -41,7 +41,7 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
 
     [Function("CompleteAttempt")]
     [RequiresScope(Scopes.Workers)]
-    [ApiOperation("Report an attempt's success (agents).", Errors = [409])]
+    [ApiOperation("Report an attempt's success (agents).", Body = nameof(CompleteRequest), Reply = typeof(AttemptEndReply), Errors = [409])]
     public Task<IActionResult> CompleteAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/complete")] HttpRequest request,
         string id,
@@ -49,7 +49,7 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
 
     [Function("FailAttempt")]
     [RequiresScope(Scopes.Workers)]
-    [ApiOperation("Report an attempt's failure (agents).", Errors = [409])]
+    [ApiOperation("Report an attempt's failure (agents).", Body = nameof(FailRequest), Reply = typeof(AttemptEndReply), Errors = [409])]
     public Task<IActionResult> FailAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/fail")] HttpRequest request,
         string id,
@@ -57,7 +57,7 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
 
     [Function("AppendTaskLogs")]
     [RequiresScope(Scopes.Workers)]
-    [ApiOperation("Append log lines of the running attempt (agents).", Errors = [409])]
+    [ApiOperation("Append log lines of the running attempt (agents).", Body = nameof(LogBatch), Reply = typeof(LogBatchReply), Errors = [409])]
     public async Task<IActionResult> AppendLogsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/logs")] HttpRequest request,
         string id)

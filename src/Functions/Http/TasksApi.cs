@@ -113,7 +113,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
 
     [Function("CheckpointTask")]
     [RequiresScope(Scopes.Workers)]
-    [ApiOperation("Save a running task's checkpoint (agents).", Errors = [409])]
+    [ApiOperation("Save a running task's checkpoint (agents).", Body = nameof(CheckpointRequest), Reply = typeof(CheckpointReply), Errors = [409])]
     public async Task<IActionResult> CheckpointAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/checkpoint")] HttpRequest request,
         string id)

@@ -44,7 +44,7 @@ public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
 
     [Function("RegisterWorker")]
     [RequiresScope(Scopes.Workers)]
-    [ApiOperation("Register an agent (agents).", Reply = typeof(WorkerDetailResource), Status = 201)]
+    [ApiOperation("Register an agent (agents).", Body = nameof(WorkerRegistration), Reply = typeof(WorkerDetailResource), Meta = typeof(WorkerTiming), Status = 201)]
     public async Task<IActionResult> RegisterAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "workers")] HttpRequest request)
     {
@@ -56,7 +56,7 @@ public sealed class WorkersApi(WorkerService workers, WorkerQueries queries)
 
     [Function("WorkerHeartbeat")]
     [RequiresScope(Scopes.Workers)]
-    [ApiOperation("An agent's heartbeat, with its running attempts (agents).", Reply = typeof(HeartbeatReply))]
+    [ApiOperation("An agent's heartbeat, with its running attempts (agents).", Body = nameof(HeartbeatRequest), Reply = typeof(HeartbeatReply))]
     public async Task<IActionResult> HeartbeatAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "workers/{id}/heartbeat")] HttpRequest request,
         string id)

@@ -19,6 +19,9 @@ public sealed class ApiOperationAttribute(string summary) : Attribute
     /// <summary>Whether <c>data</c> is a page of <see cref="Reply"/> items, with the page's <c>meta</c>.</summary>
     public bool List { get; set; }
 
+    /// <summary>The type of the envelope's <c>meta</c> on a single reply (a page's is always the page's).</summary>
+    public Type? Meta { get; set; }
+
     /// <summary>The status of a success.</summary>
     public int Status { get; set; } = 200;
 

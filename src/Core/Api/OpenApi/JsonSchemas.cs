@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Schema;
 
 namespace TaskScheduler.Core.Api.OpenApi;
 
@@ -45,6 +47,33 @@ public static class JsonSchemas
 
         return With(schema, ("description", description));
     }
+
+    /// <summary>
+    /// The schema of a record as <paramref name="options"/> serialize it, through System.Text.Json's own exporter, so
+    /// it is the shape the serializer writes and reads.
+    /// </summary>
+    public static JsonObject Of(Type type, JsonSerializerOptions options) => (JsonObject)options.GetJsonSchemaAsNode(type, ExporterOptions);
+
+    private static readonly JsonSchemaExporterOptions ExporterOptions = new()
+    {
+        TreatNullObliviousAsNonNullable = true,
+        TransformSchemaNode = (context, node) =>
+        {
+            var type = Nullable.GetUnderlyingType(context.TypeInfo.Type) ?? context.TypeInfo.Type;
+            if (type == typeof(DateTimeOffset))
+            {
+                // Both dialects write instants in ISO 8601; the exporter cannot see through the API's custom converter.
+                return new JsonObject
+                {
+                    ["type"] = type == context.TypeInfo.Type ? "string" : new JsonArray("string", "null"),
+                    ["format"] = "date-time",
+                };
+            }
+
+            // Any JSON value (a checkpoint's data): {} says so in every OpenAPI tool, the boolean schema true does not.
+            return node.GetValueKind() == JsonValueKind.True ? new JsonObject() : node;
+        },
+    };
 
     private static JsonObject With(JsonObject schema, params (string Name, object? Value)[] values)
     {

@@ -223,7 +223,7 @@ public static partial class OpenApiDocument
         return new JsonObject
         {
             ["description"] = declared.Status == 201 ? "Created." : "Done.",
-            ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schemas.EnvelopeOf(declared.Reply, declared.List) } },
+            ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schemas.EnvelopeOf(declared.Reply, declared.List, declared.Meta) } },
         };
     }
 
@@ -280,27 +280,6 @@ public static partial class OpenApiDocument
         // The schema describes what the API writes: numbers as numbers (the Web defaults also read them from strings).
         private static readonly JsonSerializerOptions WrittenShape = new(ApiJson.Options) { NumberHandling = JsonNumberHandling.Strict };
 
-        private static readonly JsonSchemaExporterOptions ExporterOptions = new()
-        {
-            TreatNullObliviousAsNonNullable = true,
-            TransformSchemaNode = (context, node) =>
-            {
-                var type = Nullable.GetUnderlyingType(context.TypeInfo.Type) ?? context.TypeInfo.Type;
-                if (type == typeof(DateTimeOffset))
-                {
-                    // The API's own converter writes instants; the exporter cannot see through a custom converter.
-                    return new JsonObject
-                    {
-                        ["type"] = type == context.TypeInfo.Type ? "string" : new JsonArray("string", "null"),
-                        ["format"] = "date-time",
-                    };
-                }
-
-                // Any JSON value (a checkpoint's data): {} says so in every OpenAPI tool, the boolean schema true does not.
-                return node.GetValueKind() == JsonValueKind.True ? new JsonObject() : node;
-            },
-        };
-
         public JsonObject Components { get; } = new();
 
         public void Add(string name, JsonObject schema) => Components[name] ??= schema;
@@ -309,13 +288,13 @@ public static partial class OpenApiDocument
         /// The success envelope, a named component (<c>TaskResourceReply</c>, <c>TaskResourcePage</c>) so that generated
         /// clients name their types after it rather than numbering anonymous ones.
         /// </summary>
-        public JsonObject EnvelopeOf(Type? reply, bool list)
+        public JsonObject EnvelopeOf(Type? reply, bool list, Type? meta)
         {
             JsonNode data = reply is null ? new JsonObject { ["type"] = "object" } : RefTo(reply);
             var properties = new JsonObject { ["data"] = list ? new JsonObject { ["type"] = "array", ["items"] = data } : data };
-            if (list)
+            if ((list ? typeof(PageMeta) : meta) is { } metaType)
             {
-                properties["meta"] = RefTo(typeof(PageMeta));
+                properties["meta"] = RefTo(metaType);
             }
 
             var name = (reply?.Name ?? "Object") + (list ? "Page" : "Reply");
@@ -325,7 +304,7 @@ public static partial class OpenApiDocument
 
         public JsonObject RefTo(Type type)
         {
-            Add(type.Name, (JsonObject)WrittenShape.GetJsonSchemaAsNode(type, ExporterOptions));
+            Add(type.Name, JsonSchemas.Of(type, WrittenShape));
             return Ref(type.Name);
         }
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Schedules;
 using TaskScheduler.Core.Tasks;
@@ -15,6 +16,17 @@ public sealed record RequestBody(string Name, string Description, IReadOnlyDicti
     public IReadOnlySet<string> FieldNames { get; } = Fields.Keys.ToHashSet(StringComparer.Ordinal);
 
     public JsonObject Schema() => Object(Fields, Required, Description);
+
+    /// <summary>A body of the agent protocol, described by its record as <see cref="AgentJson"/> reads it.</summary>
+    public static RequestBody OfAgentRecord<T>(string description)
+    {
+        var schema = JsonSchemas.Of(typeof(T), AgentJson.Options);
+        return new RequestBody(
+            typeof(T).Name,
+            description,
+            schema["properties"]!.AsObject().ToDictionary(p => p.Key, p => (JsonObject)p.Value!.DeepClone()),
+            schema["required"]?.AsArray().Select(n => n!.GetValue<string>()).ToList() ?? []);
+    }
 }
 
 /// <summary>Every request body, by the name an <see cref="ApiOperationAttribute.Body"/> gives.</summary>
@@ -100,7 +112,17 @@ public static class RequestBodies
         },
         ["name", "scopes"]);
 
-    public static IReadOnlyList<RequestBody> All { get; } = [TaskCreate, TaskUpdate, ScheduleCreate, ScheduleUpdate, ApiKeyCreate];
+    public static IReadOnlyList<RequestBody> All { get; } =
+    [
+        TaskCreate, TaskUpdate, ScheduleCreate, ScheduleUpdate, ApiKeyCreate,
+        RequestBody.OfAgentRecord<WorkerRegistration>("An agent announces itself; without an id the scheduler makes one."),
+        RequestBody.OfAgentRecord<HeartbeatRequest>("The attempts an agent runs, and its resource usage."),
+        RequestBody.OfAgentRecord<ClaimRequest>("The agent and the attempt it claims (from the dispatch message)."),
+        RequestBody.OfAgentRecord<LogBatch>("Log lines of the running attempt, in order."),
+        RequestBody.OfAgentRecord<CompleteRequest>("The attempt's success: its output and exit code."),
+        RequestBody.OfAgentRecord<FailRequest>("The attempt's failure: its error, output and exit code."),
+        RequestBody.OfAgentRecord<CheckpointRequest>("A JSON object the command saved; worker_id and attempt fence it when given."),
+    ];
 
     /// <exception cref="InvalidOperationException">No body has that name.</exception>
     public static RequestBody Named(string name) =>
