@@ -122,10 +122,7 @@ public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineB
             [$"{DurableEngineOptions.SectionName}:MaxQueuePollingIntervalMs"] = options.EnginePollingMs.ToString(CultureInfo.InvariantCulture),
         });
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddOptions<DurableEngineOptions>()
-            .BindConfiguration(DurableEngineOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddDurableEngineOptions(DurableServiceCollectionExtensions.HostJsonPath);
         builder.Services.AddHostedService<DurableSidecarHost>();
         var channel = CreateChannel(DurableSidecarHost.SocketPath);
         builder.Services.AddDurableTaskWorker(worker =>

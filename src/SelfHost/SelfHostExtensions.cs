@@ -28,8 +28,9 @@ public static class SelfHostExtensions
         builder.Services.AddSchedulerCore(builder.Configuration);
         builder.Services.AddSchedulerTelemetry(builder.Configuration, "taskscheduler-api", aspNetCore: true);
 
-        // Built now: an HTTP function without [RequiresScope] stops SelfHost from starting.
-        builder.Services.AddSingleton(HttpFunctionCatalog.ForFunctionsApp());
+        // Built now: an HTTP function without [RequiresScope], or one SelfHost cannot serve as the Functions host
+        // would, stops SelfHost from starting.
+        builder.Services.AddFunctions(HttpFunctionCatalog.ForFunctionsApp());
         builder.Services.AddDurableEngine();
         builder.Services.AddHostedService<MaintenanceService>();
         builder.Services.AddHostedService<EventOutboxService>();
@@ -58,7 +59,7 @@ public static class SelfHostExtensions
         // Routing first, so the authorisation middleware sees the matched function and its scope.
         app.UseRouting();
         app.UseMiddleware<AuthorizationMiddleware>();
-        app.MapFunctions(app.Services.GetRequiredService<HttpFunctionCatalog>());
+        app.MapFunctions();
         return app;
     }
 

@@ -2,6 +2,9 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Events;
 using TaskScheduler.Core.Hosting;
 using TaskScheduler.Core.Storage;
@@ -18,19 +21,23 @@ namespace TaskScheduler.Api.Tests;
 /// What the Functions host would run, read from the built app (functions.metadata, host.json in the output, the
 /// trigger attributes), against what SelfHost runs with the same settings: queue names, schedules, Durable settings,
 /// throttles and route order. Every difference fails, except the few in <see cref="DocumentedDurableDifferences"/>,
-/// each of which docs/deploy.md lists with its reason.
+/// each of which SelfHost states with its reason in code (<see cref="DurableEngineOptions.ReadHostJson"/>) and
+/// docs/deploy.md lists.
 /// </summary>
 public class HostConfigurationParityTests
 {
     private static readonly JsonDocumentOptions HostJsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
-    /// <summary>host.json's durableTask keys that SelfHost sets differently on purpose (one process, a short poll for tests).</summary>
+    /// <summary>
+    /// host.json's durableTask keys that SelfHost sets differently on purpose (one process; a short poll), with the
+    /// value it runs with: each is stated with its reason in <see cref="DurableEngineOptions.ReadHostJson"/>.
+    /// </summary>
     private static readonly Dictionary<string, string> DocumentedDurableDifferences = new(StringComparer.Ordinal)
     {
-        ["storageProvider.partitionCount"] = "SelfHost is one process: DurableTask__PartitionCount, default 1",
-        ["storageProvider.maxQueuePollingInterval"] = "SelfHost: DurableTask__MaxQueuePollingIntervalMs, default 250",
-        ["maxConcurrentActivityFunctions"] = "SelfHost: DurableTask__MaxConcurrentActivities, default 64",
-        ["maxConcurrentOrchestratorFunctions"] = "SelfHost: DurableTask__MaxConcurrentOrchestrations, default 64",
+        ["storageProvider.partitionCount"] = "1",
+        ["storageProvider.maxQueuePollingInterval"] = "00:00:00.2500000",
+        ["maxConcurrentActivityFunctions"] = "64",
+        ["maxConcurrentOrchestratorFunctions"] = "64",
     };
 
     private static JsonElement[] Functions()
@@ -159,35 +166,108 @@ public class HostConfigurationParityTests
     }
 
     [Fact]
-    public void The_durable_settings_match_SelfHost_except_the_documented_differences()
+    public void The_durable_settings_are_SelfHost_engine_settings_except_the_documented_differences()
     {
         var durable = BuiltHostJson().GetProperty("extensions").GetProperty("durableTask");
         var keys = Flatten(durable).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var settings = SampleSettings();
+        var (options, engine) = SelfHostDurable(settings, RepoPaths.Output("SelfHost", "host.json"));
 
-        // What SelfHost does too (DurableSidecarHost, SidecarCompatOrchestrationService), key by key.
-        var same = new Dictionary<string, string>(StringComparer.Ordinal)
+        // What SelfHost's engine runs with, under host.json's names.
+        var selfHost = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["hubName"] = "%TaskHubName%",
+            ["hubName"] = engine.TaskHubName,
             ["storageProvider.type"] = "AzureStorage",
-            ["storageProvider.connectionName"] = "AzureWebJobsStorage",
-            ["storageProvider.controlQueueBatchSize"] = "32",
-            ["extendedSessionsEnabled"] = "False",
+            ["storageProvider.connectionName"] = options.ConnectionName,
+            ["storageProvider.partitionCount"] = engine.PartitionCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["storageProvider.maxQueuePollingInterval"] = engine.MaxQueuePollingInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+            ["storageProvider.controlQueueBatchSize"] = engine.ControlQueueBatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["extendedSessionsEnabled"] = engine.ExtendedSessionsEnabled.ToString(),
             ["throwStatusExceptionsOnRaiseEvent"] = "True",
+            ["maxConcurrentActivityFunctions"] = engine.MaxConcurrentTaskActivityWorkItems.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["maxConcurrentOrchestratorFunctions"] = engine.MaxConcurrentTaskOrchestrationWorkItems.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        foreach (var key in keys.Keys)
+        foreach (var (key, value) in keys)
         {
-            Assert.True(same.ContainsKey(key) || DocumentedDurableDifferences.ContainsKey(key),
-                $"host.json durableTask.{key} is new: make SelfHost do the same and list it here, or document why it differs");
+            Assert.True(selfHost.ContainsKey(key), $"host.json durableTask.{key} is new: make SelfHost read it (DurableEngineOptions.ReadHostJson) and list it here");
+            var expected = DocumentedDurableDifferences.TryGetValue(key, out var difference) ? difference
+                : key == "hubName" ? Resolve(settings, value)
+                : value;
+            Assert.True(expected == selfHost[key], $"durableTask.{key}: SelfHost runs with {selfHost[key]}, expected {expected}");
         }
 
-        foreach (var (key, value) in same)
-        {
-            Assert.True(keys.TryGetValue(key, out var actual), $"host.json lacks durableTask.{key}");
-            Assert.Equal(value, actual);
-        }
+        Assert.Equal("TaskScheduler", engine.TaskHubName);
+    }
 
-        Assert.Equal("TaskScheduler", SampleSettings()["TaskHubName"]);
-        Assert.Equal(1, new DurableEngineOptions().PartitionCount);
+    [Fact]
+    public void SelfHost_takes_its_durable_settings_from_host_json_and_its_overrides()
+    {
+        var hostJson = Path.Combine(Path.GetTempPath(), $"host-{Guid.NewGuid():N}.json");
+        File.WriteAllText(hostJson, """
+            // As the Functions host reads it: comments and trailing commas allowed.
+            {
+              "extensions": {
+                "durableTask": {
+                  "hubName": "%OtherHub%",
+                  "storageProvider": { "type": "AzureStorage", "connectionName": "OtherStorage", "partitionCount": 3,
+                                       "maxQueuePollingInterval": "00:00:05", "controlQueueBatchSize": 17, },
+                  "extendedSessionsEnabled": false,
+                  "maxConcurrentActivityFunctions": 7,
+                },
+              },
+            }
+            """);
+        try
+        {
+            var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["OtherHub"] = "hubfromsetting",
+                ["OtherStorage"] = "UseDevelopmentStorage=true",
+            }).Build();
+            var (options, engine) = SelfHostDurable(settings, hostJson);
+
+            Assert.Equal("hubfromsetting", engine.TaskHubName);
+            Assert.Equal("OtherStorage", options.ConnectionName);
+            Assert.Equal(17, engine.ControlQueueBatchSize);
+            Assert.False(engine.ExtendedSessionsEnabled);
+
+            // SelfHost's stated differences, whatever host.json says.
+            Assert.Equal(DurableEngineOptions.SelfHostPartitionCount, engine.PartitionCount);
+            Assert.Equal(TimeSpan.FromMilliseconds(DurableEngineOptions.SelfHostMaxQueuePollingIntervalMs), engine.MaxQueuePollingInterval);
+            Assert.Equal(DurableEngineOptions.SelfHostMaxConcurrentFunctions, engine.MaxConcurrentTaskActivityWorkItems);
+
+            // An app setting overrides host.json as in the Functions host; SelfHost's own DurableTask__* override both.
+            var overridden = new ConfigurationBuilder().AddConfiguration(settings).AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:controlQueueBatchSize"] = "9",
+                ["AzureFunctionsJobHost:extensions:durableTask:hubName"] = "literalhub",
+                ["DurableTask:MaxQueuePollingIntervalMs"] = "200",
+            }).Build();
+            var (_, overriddenEngine) = SelfHostDurable(overridden, hostJson);
+            Assert.Equal(9, overriddenEngine.ControlQueueBatchSize);
+            Assert.Equal("literalhub", overriddenEngine.TaskHubName);
+            Assert.Equal(TimeSpan.FromMilliseconds(200), overriddenEngine.MaxQueuePollingInterval);
+
+            // What SelfHost's engine cannot do stops the start.
+            File.WriteAllText(hostJson, """{ "extensions": { "durableTask": { "storageProvider": { "type": "mssql" } } } }""");
+            var error = Assert.Throws<InvalidOperationException>(() => SelfHostDurable(settings, hostJson));
+            Assert.Contains("storageProvider.type is 'mssql'", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(hostJson);
+        }
+    }
+
+    /// <summary>SelfHost's Durable options as its DI container builds them, and the engine settings made from them.</summary>
+    private static (DurableEngineOptions Options, global::DurableTask.AzureStorage.AzureStorageOrchestrationServiceSettings Engine) SelfHostDurable(IConfiguration settings, string hostJsonPath)
+    {
+        using var services = new ServiceCollection()
+            .AddSingleton(settings)
+            .AddDurableEngineOptions(hostJsonPath)
+            .BuildServiceProvider();
+        var options = services.GetRequiredService<IOptions<DurableEngineOptions>>().Value;
+        return (options, DurableSidecarHost.EngineSettings(options, settings[options.ConnectionName]!, NullLoggerFactory.Instance));
     }
 
     [Fact]

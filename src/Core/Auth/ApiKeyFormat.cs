@@ -49,10 +49,6 @@ public static partial class ApiKeyFormat
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
-    /// <summary>Compares in constant time, so the time taken says nothing about how much of a hash matched.</summary>
-    public static bool Matches(byte[] storedHash, string presentedKey) =>
-        CryptographicOperations.FixedTimeEquals(storedHash, Hash(presentedKey));
-
     [GeneratedRegex("^tsk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$", RegexOptions.CultureInvariant)]
     private static partial Regex KeyPattern();
 

@@ -11,8 +11,6 @@ public sealed class SchedulerStorage(TableServiceClient tables, QueueServiceClie
 {
     private readonly string _prefix = options.Value.StoragePrefix;
 
-    public string Prefix => _prefix;
-
     /// <summary>See <see cref="StorageOptions.ListTotalsCacheSeconds"/>.</summary>
     public TimeSpan ListTotalsMaxAge { get; } = TimeSpan.FromSeconds(options.Value.ListTotalsCacheSeconds);
 

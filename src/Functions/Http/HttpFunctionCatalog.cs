@@ -67,8 +67,12 @@ public sealed class HttpFunctionCatalog
     public static HttpFunctionCatalog ForFunctionsApp() => Build(typeof(HttpFunctionCatalog).Assembly);
 
     /// <exception cref="InvalidOperationException">An HTTP function has no (or an unknown) required scope.</exception>
-    public static HttpFunctionCatalog Build(Assembly assembly) => new(
-        assembly.GetTypes()
+    public static HttpFunctionCatalog Build(Assembly assembly) => Build(assembly.GetTypes());
+
+    /// <summary>The functions declared by <paramref name="types"/> (a test builds a catalog of the few types it needs).</summary>
+    /// <exception cref="InvalidOperationException">An HTTP function has no (or an unknown) required scope.</exception>
+    public static HttpFunctionCatalog Build(IEnumerable<Type> types) => new(
+        types
             .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
             .Select(method => (Method: method, Function: method.GetCustomAttribute<FunctionAttribute>()))
             .Where(x => x.Function is not null)

@@ -9,12 +9,12 @@ namespace TaskScheduler.SelfHost.Durable;
 /// <summary>Wires the durable engine, and the same orchestrations and activities the Functions app registers.</summary>
 public static class DurableServiceCollectionExtensions
 {
+    /// <summary>The host.json beside the binary, as the Functions host has it beside the app.</summary>
+    public static string HostJsonPath { get; } = Path.Combine(AppContext.BaseDirectory, "host.json");
+
     public static IServiceCollection AddDurableEngine(this IServiceCollection services)
     {
-        services.AddOptions<DurableEngineOptions>()
-            .BindConfiguration(DurableEngineOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddDurableEngineOptions(HostJsonPath);
 
         // Registered before the worker so the sidecar listens before the worker connects.
         services.AddHostedService<DurableSidecarHost>();
@@ -25,6 +25,21 @@ public static class DurableServiceCollectionExtensions
             worker.UseGrpc(channel);
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
+        return services;
+    }
+
+    /// <summary>
+    /// <see cref="DurableEngineOptions"/>: host.json's <c>durableTask</c> (with SelfHost's stated differences), then
+    /// the <c>DurableTask__*</c> settings; checked at start.
+    /// </summary>
+    public static IServiceCollection AddDurableEngineOptions(this IServiceCollection services, string hostJsonPath)
+    {
+        // Configure runs before BindConfiguration's binding, so a DurableTask__* setting wins over host.json.
+        services.AddOptions<DurableEngineOptions>()
+            .Configure<IConfiguration>((options, configuration) => options.ReadHostJson(configuration, hostJsonPath))
+            .BindConfiguration(DurableEngineOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         return services;
     }
 

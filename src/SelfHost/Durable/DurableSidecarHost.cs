@@ -29,29 +29,7 @@ public sealed partial class DurableSidecarHost(
             File.Delete(SocketPath);
         }
 
-        var settings = new AzureStorageOrchestrationServiceSettings
-        {
-            StorageAccountClientProvider = new StorageAccountClientProvider(HubConnectionString()),
-            TaskHubName = configuration["TaskHubName"] ?? "TaskScheduler",
-            PartitionCount = options.Value.PartitionCount,
-            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(options.Value.MaxQueuePollingIntervalMs),
-            MaxConcurrentTaskOrchestrationWorkItems = options.Value.MaxConcurrentOrchestrations,
-            MaxConcurrentTaskActivityWorkItems = options.Value.MaxConcurrentActivities,
-
-            // One process owns the hub: after a crash the next start must not wait out a minute-long app lease and
-            // a 30 s partition lease before timers and events flow again.
-            UseAppLease = false,
-            LeaseInterval = TimeSpan.FromSeconds(options.Value.PartitionLeaseSeconds),
-            LeaseRenewInterval = TimeSpan.FromSeconds(Math.Max(1, options.Value.PartitionLeaseSeconds / 3)),
-            LeaseAcquireInterval = TimeSpan.FromSeconds(2),
-
-            // A work item a killed process held stays invisible for this long (the engine renews the lock of one
-            // that runs longer). The provider's 5 minutes would stall a task whose activity was in flight at a
-            // kill -9 for five minutes; our activities are single storage calls.
-            WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
-            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
-            LoggerFactory = loggerFactory,
-        };
+        var settings = EngineSettings(options.Value, HubConnectionString(), loggerFactory);
         var engine = new AzureStorageOrchestrationService(settings);
         await engine.CreateIfNotExistsAsync();
         var compatible = new SidecarCompatOrchestrationService(engine);
@@ -70,6 +48,33 @@ public sealed partial class DurableSidecarHost(
         await _sidecar.StartAsync(cancellationToken);
         LogStarted(logger, settings.TaskHubName, SocketPath);
     }
+
+    /// <summary>The engine's settings: <paramref name="options"/> (host.json's, see <see cref="DurableEngineOptions"/>), and what SelfHost sets for itself.</summary>
+    public static AzureStorageOrchestrationServiceSettings EngineSettings(DurableEngineOptions options, string connectionString, ILoggerFactory loggerFactory) => new()
+    {
+        StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+        TaskHubName = options.TaskHubName,
+        PartitionCount = options.PartitionCount,
+        MaxQueuePollingInterval = TimeSpan.FromMilliseconds(options.MaxQueuePollingIntervalMs),
+        ControlQueueBatchSize = options.ControlQueueBatchSize,
+        ExtendedSessionsEnabled = options.ExtendedSessionsEnabled,
+        MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
+        MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
+
+        // One process owns the hub: after a crash the next start must not wait out a minute-long app lease and
+        // a 30 s partition lease before timers and events flow again.
+        UseAppLease = false,
+        LeaseInterval = TimeSpan.FromSeconds(options.PartitionLeaseSeconds),
+        LeaseRenewInterval = TimeSpan.FromSeconds(Math.Max(1, options.PartitionLeaseSeconds / 3)),
+        LeaseAcquireInterval = TimeSpan.FromSeconds(2),
+
+        // A work item a killed process held stays invisible for this long (the engine renews the lock of one
+        // that runs longer). The provider's 5 minutes would stall a task whose activity was in flight at a
+        // kill -9 for five minutes; our activities are single storage calls.
+        WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
+        ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(30),
+        LoggerFactory = loggerFactory,
+    };
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -92,11 +97,11 @@ public sealed partial class DurableSidecarHost(
         }
     }
 
-    /// <summary>The task hub lives in the Functions host's own storage account, as in Azure.</summary>
+    /// <summary>The task hub lives in the Functions host's own storage account (host.json's <c>connectionName</c>), as in Azure.</summary>
     private string HubConnectionString() =>
-        configuration["AzureWebJobsStorage"] is { Length: > 0 } connection
+        configuration[options.Value.ConnectionName] is { Length: > 0 } connection
             ? connection
-            : throw new InvalidOperationException("AzureWebJobsStorage must be a connection string for SelfHost's Durable engine (e.g. UseDevelopmentStorage=true).");
+            : throw new InvalidOperationException($"{options.Value.ConnectionName} must be a connection string for SelfHost's Durable engine (e.g. UseDevelopmentStorage=true).");
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Durable engine started: task hub {TaskHub} on Azure Storage, sidecar at {Socket}")]
     private static partial void LogStarted(ILogger logger, string taskHub, string socket);

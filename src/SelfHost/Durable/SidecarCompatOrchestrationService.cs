@@ -7,16 +7,13 @@ namespace TaskScheduler.SelfHost.Durable;
 
 /// <summary>
 /// A decorator around the Azure Storage engine for use behind the preview <c>TaskHubGrpcServer</c> sidecar, fixing
-/// the two incompatibilities the feasibility spike found:
-/// <list type="number">
-/// <item>The sidecar copies protobuf <c>MapField</c> tags into <see cref="ExecutionStartedEvent.Tags"/>; the Azure
-/// Storage provider serializes messages with type names and cannot read that type back (a poison message). Tags are
-/// copied into a plain dictionary before they reach storage.</item>
-/// <item>The sidecar records sub-orchestration starts as its own subclass of
-/// <see cref="SubOrchestrationInstanceCreatedEvent"/>, which the provider writes without an <c>EventType</c>, so the
-/// instance can never be loaded again. It is swapped for the plain event before the checkpoint.</item>
-/// </list>
-/// Everything else is passed through unchanged.
+/// the incompatibility the feasibility spike found that our orchestrations meet: the sidecar copies protobuf
+/// <c>MapField</c> tags into <see cref="ExecutionStartedEvent.Tags"/>; the Azure Storage provider serializes messages
+/// with type names and cannot read that type back (a poison message). Tags are copied into a plain dictionary before
+/// they reach storage. (The spike also found that the sidecar records a sub-orchestration start as its own subclass of
+/// <see cref="SubOrchestrationInstanceCreatedEvent"/>, which the provider cannot load again; no orchestration of ours
+/// starts a sub-orchestration, so nothing here rewrites it: one that does must bring that fix back.)
+/// Everything else is passed through unchanged, except the check before raising an event.
 /// </summary>
 public sealed class SidecarCompatOrchestrationService(IOrchestrationService inner)
     : IOrchestrationService, IOrchestrationServiceClient, IOrchestrationServiceQueryClient, IOrchestrationServicePurgeClient
@@ -71,7 +68,7 @@ public sealed class SidecarCompatOrchestrationService(IOrchestrationService inne
         OrchestrationState orchestrationState) =>
         inner.CompleteTaskOrchestrationWorkItemAsync(
             workItem,
-            FixSubOrchestrationEvents(newOrchestrationRuntimeState),
+            newOrchestrationRuntimeState,
             outboundMessages,
             FixTags(orchestratorMessages),
             timerMessages,
@@ -166,32 +163,5 @@ public sealed class SidecarCompatOrchestrationService(IOrchestrationService inne
         }
 
         return messages;
-    }
-
-    private static OrchestrationRuntimeState FixSubOrchestrationEvents(OrchestrationRuntimeState state)
-    {
-        for (var i = 0; i < state.NewEvents.Count; i++)
-        {
-            if (state.NewEvents[i] is SubOrchestrationInstanceCreatedEvent created && created.GetType() != typeof(SubOrchestrationInstanceCreatedEvent))
-            {
-                var plain = new SubOrchestrationInstanceCreatedEvent(created.EventId)
-                {
-                    Name = created.Name,
-                    Version = created.Version,
-                    InstanceId = created.InstanceId,
-                    Input = created.Input,
-                    Timestamp = created.Timestamp,
-                    IsPlayed = created.IsPlayed,
-                };
-                state.NewEvents[i] = plain;
-                var index = state.Events.IndexOf(created);
-                if (index >= 0)
-                {
-                    state.Events[index] = plain;
-                }
-            }
-        }
-
-        return state;
     }
 }

@@ -66,7 +66,7 @@ public class ApiKeyAuthenticatorTests
     public async Task Revocation_is_immediate_on_the_revoking_instance_and_within_the_cache_period_elsewhere()
     {
         var here = await AuthServices.CreateAsync(o => o.KeyCacheSeconds = 1);
-        var elsewhere = await AuthServices.CreateAsync(o => o.KeyCacheSeconds = 1, prefix: here.Storage.Prefix);
+        var elsewhere = await AuthServices.CreateAsync(o => o.KeyCacheSeconds = 1, prefix: here.Prefix);
         var key = await here.CreateKeyAsync(["tasks:read"]);
         ApiKeyFormat.TryGetId(key, out var id);
         Assert.NotNull((await here.Keys.AuthenticateAsync(key, CancellationToken.None)).Caller);

@@ -20,9 +20,10 @@ public sealed class AuthServices
     public const string BootstrapKey = "bootstrap-admin-key-for-tests-0123456789";
     public const string SigningKey = "jwt-signing-key-for-tests-0123456789abcdef";
 
-    private AuthServices(AuthOptions options, SchedulerStorage storage, FakeTimeProvider clock, StorageCallCounter calls)
+    private AuthServices(AuthOptions options, string prefix, SchedulerStorage storage, FakeTimeProvider clock, StorageCallCounter calls)
     {
         Options = options;
+        Prefix = prefix;
         Storage = storage;
         Clock = clock;
         Calls = calls;
@@ -36,6 +37,10 @@ public sealed class AuthServices
     }
 
     public AuthOptions Options { get; }
+
+    /// <summary>The name prefix of this set's tables, to give another set (another "instance") the same ones.</summary>
+    public string Prefix { get; }
+
     public SchedulerStorage Storage { get; }
     public FakeTimeProvider Clock { get; }
     public StorageCallCounter Calls { get; }
@@ -59,17 +64,18 @@ public sealed class AuthServices
             throw new InvalidOperationException(validation.FailureMessage);
         }
 
+        prefix ??= TestStorage.NewPrefix();
         var calls = new StorageCallCounter();
         var tableOptions = new TableClientOptions();
         tableOptions.AddPolicy(calls, HttpPipelinePosition.PerCall);
         var storage = new SchedulerStorage(
             new TableServiceClient(TestStorage.ConnectionString, tableOptions),
             new QueueServiceClient(TestStorage.ConnectionString),
-            Microsoft.Extensions.Options.Options.Create(new StorageOptions { StoragePrefix = prefix ?? TestStorage.NewPrefix() }));
+            Microsoft.Extensions.Options.Options.Create(new StorageOptions { StoragePrefix = prefix }));
         await storage.Table(TableNames.ApiKeys).CreateIfNotExistsAsync();
         await storage.Table(TableNames.RateLimits).CreateIfNotExistsAsync();
         calls.Reset();
-        return new AuthServices(options, storage, clock ?? new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero)), calls);
+        return new AuthServices(options, prefix, storage, clock ?? new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero)), calls);
     }
 
     /// <summary>Creates a stored key through the admin service; returns the key.</summary>

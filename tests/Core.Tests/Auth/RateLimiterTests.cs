@@ -78,7 +78,7 @@ public class RateLimiterTests
         var instances = new List<AuthServices> { first };
         for (var i = 0; i < 3; i++)
         {
-            instances.Add(await AuthServices.CreateAsync(prefix: first.Storage.Prefix, clock: clock));
+            instances.Add(await AuthServices.CreateAsync(prefix: first.Prefix, clock: clock));
         }
 
         var tier = new RateLimitTier { Limit = 200, WindowSeconds = 3600 };
