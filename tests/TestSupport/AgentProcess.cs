@@ -48,7 +48,6 @@ public sealed class AgentProcess : IAsyncDisposable
         start.Environment.Remove("DOTNET_PROCESSOR_COUNT");
         start.Environment["Agent__ApiBaseUrl"] = apiBase.ToString();
         start.Environment["Agent__ApiKey"] = apiKey;
-        start.Environment["Agent__QueueConnection"] = TestStorage.ConnectionString;
         start.Environment["Agent__QueuePrefix"] = queuePrefix;
         start.Environment["Agent__Slots"] = slots.ToString(CultureInfo.InvariantCulture);
         start.Environment["Agent__WorkerId"] = workerId;
@@ -61,6 +60,7 @@ public sealed class AgentProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
+        start.Environment.TryAdd("Agent__QueueConnection", TestStorage.ConnectionString);
         return new AgentProcess(Process.Start(start) ?? throw new InvalidOperationException("the agent did not start"), workerId);
     }
 
