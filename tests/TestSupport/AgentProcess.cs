@@ -60,7 +60,11 @@ public sealed class AgentProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        start.Environment.TryAdd("Agent__QueueConnection", TestStorage.ConnectionString);
+        if (!start.Environment.ContainsKey("Agent__QueueConnection"))
+        {
+            start.Environment["Agent__QueueConnection"] = TestStorage.ConnectionString;
+        }
+
         return new AgentProcess(Process.Start(start) ?? throw new InvalidOperationException("the agent did not start"), workerId);
     }
 

@@ -33,7 +33,11 @@ public sealed class SelfHostProcess : IAsyncDisposable
         }
 
         // The test Azurite unless the caller named the storage (the benchmarks start their own emulators).
-        _environment.TryAdd("SchedulerStorage", TestStorage.ConnectionString);
+        if (!_environment.ContainsKey("SchedulerStorage"))
+        {
+            _environment["SchedulerStorage"] = TestStorage.ConnectionString;
+        }
+
         _environment.TryAdd("AzureWebJobsStorage", _environment["SchedulerStorage"]);
         Client = CreateClient($"ApiKey {AdminKey}");
     }
