@@ -33,12 +33,13 @@ public sealed class SelfHostProcess : IAsyncDisposable
         }
 
         // The test Azurite unless the caller named the storage (the benchmarks start their own emulators).
-        if (!_environment.ContainsKey("SchedulerStorage"))
+        if (!_environment.TryGetValue("SchedulerStorage", out var storage))
         {
-            _environment["SchedulerStorage"] = TestStorage.ConnectionString;
+            storage = TestStorage.ConnectionString;
+            _environment["SchedulerStorage"] = storage;
         }
 
-        _environment.TryAdd("AzureWebJobsStorage", _environment["SchedulerStorage"]);
+        _environment.TryAdd("AzureWebJobsStorage", storage);
         Client = CreateClient($"ApiKey {AdminKey}");
     }
 
