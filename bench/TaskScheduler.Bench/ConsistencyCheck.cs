@@ -37,7 +37,7 @@ public sealed partial class ConsistencyCheck(BenchOptions options, ILoggerFactor
             LogStatus(_logger, status, count, counters[status]);
         }
 
-        await Results.WriteAsync(options, Results.Consistency, new ConsistencyResult(rows, counters, match), cancellationToken);
+        await Results.WriteAsync(options, Results.Consistency, new ConsistencyResult(rows, counters, match));
     }
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Status {Status}: {Rows} task rows, counter says {Counted}")]

@@ -12,31 +12,37 @@ namespace TaskScheduler.Bench;
 /// a steady open-loop rate. Open loop: sends follow a fixed timeline whatever the replies do, and a request's
 /// latency counts from its scheduled send time, so a slow server cannot hide its queueing (coordinated omission).
 /// </summary>
-public sealed partial class HttpBenchmark(BenchOptions options, ILogger<HttpBenchmark> logger) : IDisposable
+public sealed partial class HttpBenchmark(BenchOptions options, ILogger logger)
 {
-    // One client for the run, no retries and no resilience handler on purpose: a failure is a data point here.
-    private readonly HttpClient _client = CreateClient(options.BaseUrl, options.ApiKey);
-    private readonly CpuMeter _cpu = new(options.AzuritePid, options.SelfHostPid);
     private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
+    private BenchSystem _system = null!;
+    private HttpClient _client = null!;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var names = options.Scenario.Length == 0 ? ListScenarios.HttpNames.ToList() : [options.Scenario];
         foreach (var name in names)
         {
+            // A fresh SelfHost per scenario. The seeded tasks never went through the API: none has an orchestration and
+            // their worker never registered, so the sweeps' first tick is put beyond a scenario's life.
+            await using var system = await BenchSystem.StartAsync(
+                options, logger, cancellationToken, true, "SweepLostWorkersSchedule=0 */10 * * * *", "ReconcileTasksSchedule=0 0 * * * *");
+
+            // One client per scenario, no retries and no resilience handler on purpose: a failure is a data point here.
+            using var client = system.Host!.CreateClient($"ApiKey {system.Host.AdminKey}");
+            client.Timeout = TimeSpan.FromSeconds(60);
+            (_system, _client) = (system, client);
             if (name == ListScenarios.Create)
             {
-                await Results.WriteAsync(options, Results.Create, await RunCreateAsync(cancellationToken), cancellationToken);
+                await Results.WriteAsync(options, Results.Create, await RunCreateAsync(cancellationToken));
                 continue;
             }
 
             var scenario = ListScenarios.All.FirstOrDefault(s => s.Name == name)
                 ?? throw new ArgumentException($"Unknown scenario '{name}'; known: {string.Join(", ", ListScenarios.HttpNames)}.");
-            await Results.WriteAsync(options, ListScenarios.ResultFile(name), await RunListAsync(scenario.Name, scenario.Query, cancellationToken), cancellationToken);
+            await Results.WriteAsync(options, ListScenarios.ResultFile(name), await RunListAsync(scenario.Name, scenario.Query, cancellationToken));
         }
     }
-
-    public void Dispose() => _client.Dispose();
 
     private async Task<ListScenarioResult> RunListAsync(string name, string query, CancellationToken cancellationToken)
     {
@@ -51,12 +57,12 @@ public sealed partial class HttpBenchmark(BenchOptions options, ILogger<HttpBenc
         }
 
         // What SelfHost and Azurite burn with no request at all (the durable engine polls its queues).
-        var idle = _cpu.Start();
-        await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken);
-        var idleShare = idle();
+        var idle = _system.StartLoad();
+        await Task.Delay(TimeSpan.FromSeconds(options.ListIdleSeconds), cancellationToken);
+        var idleShare = idle.Stop();
 
         var samples = new List<ListSample>(options.ListRequests);
-        var cpu = _cpu.Start();
+        var cpu = _system.StartLoad();
         var clock = Stopwatch.StartNew();
         var stoppedEarly = false;
         for (var i = 0; i < options.ListRequests; i++)
@@ -72,7 +78,7 @@ public sealed partial class HttpBenchmark(BenchOptions options, ILogger<HttpBenc
         }
 
         clock.Stop();
-        var share = cpu();
+        var share = cpu.Stop();
         var ok = samples.Where(s => s.Status == 200).ToList();
         await Results.WriteCsvAsync(
             options,
@@ -93,7 +99,7 @@ public sealed partial class HttpBenchmark(BenchOptions options, ILogger<HttpBenc
             LatencyStats.From(samples.Select(s => s.Milliseconds)),
             share,
             idleShare);
-        LogListDone(logger, name, result.Latency.Count, result.Latency.P50, result.Latency.P99, result.Latency.Max, result.Errors, share.Azurite, share.SelfHost, share.Other);
+        LogListDone(logger, name, result.Latency.Count, result.Latency.P50, result.Latency.P99, result.Latency.Max, result.Errors, Report.Percent(share, "azurite"), Report.Percent(share, "selfhost"), (share?.OtherCores ?? double.NaN) * 100);
         return result;
     }
 
@@ -132,7 +138,7 @@ public sealed partial class HttpBenchmark(BenchOptions options, ILogger<HttpBenc
         var bodies = Enumerable.Range(0, count).Select(i => CreateBody(random, "open-loop", i)).ToArray();
         var sends = new Task<CreateSample>[count];
 
-        var cpu = _cpu.Start();
+        var cpu = _system.StartLoad();
 
         // Start a little ahead so the first due times are not already in the past.
         var origin = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 10);
@@ -150,7 +156,7 @@ public sealed partial class HttpBenchmark(BenchOptions options, ILogger<HttpBenc
         }
 
         var samples = await Task.WhenAll(sends);
-        var share = cpu();
+        var share = cpu.Stop();
         foreach (var (reason, times) in _failures)
         {
             LogCreateFailed(logger, times, reason);
@@ -181,7 +187,7 @@ public sealed partial class HttpBenchmark(BenchOptions options, ILogger<HttpBenc
             LatencyStats.From(samples.Select(s => Ms(s.DoneAt - s.SentAt))),
             LatencyStats.From(sequential),
             share);
-        LogCreateDone(logger, result.SendRate, result.CompletionRate, result.Latency.P50, result.Latency.P99, result.Latency.Max, result.Errors, share.Azurite, share.SelfHost, share.Other);
+        LogCreateDone(logger, result.SendRate, result.CompletionRate, result.Latency.P50, result.Latency.P99, result.Latency.Max, result.Errors, Report.Percent(share, "azurite"), Report.Percent(share, "selfhost"), (share?.OtherCores ?? double.NaN) * 100);
         return result;
     }
 
@@ -225,20 +231,6 @@ public sealed partial class HttpBenchmark(BenchOptions options, ILogger<HttpBenc
     });
 
     private static double Ms(long stopwatchTicks) => stopwatchTicks * 1000.0 / Stopwatch.Frequency;
-
-    private static HttpClient CreateClient(string baseUrl, string apiKey)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            // Open loop: a slow server must get more connections, not a client-side queue that hides its latency.
-            MaxConnectionsPerServer = int.MaxValue,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-        };
-        var client = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("ApiKey", apiKey);
-        return client;
-    }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "List '{Scenario}' GET {Url}: {Warmup} warm-up, then {Requests} sequential requests")]
     private static partial void LogListStarting(ILogger logger, string scenario, string url, int warmup, int requests);

@@ -18,11 +18,12 @@ public static class Results
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public static async Task WriteAsync<T>(BenchOptions options, string fileName, T value, CancellationToken cancellationToken)
+    /// <summary>Writes a step's result; not cancellable, so a step stopped at its end still leaves it.</summary>
+    public static async Task WriteAsync<T>(BenchOptions options, string fileName, T value)
     {
         Directory.CreateDirectory(options.Results);
         await using var file = File.Create(options.ResultPath(fileName));
-        await JsonSerializer.SerializeAsync(file, value, Json, cancellationToken);
+        await JsonSerializer.SerializeAsync(file, value, Json);
     }
 
     public static T? Read<T>(BenchOptions options, string fileName)
@@ -32,8 +33,18 @@ public static class Results
         return File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) : null;
     }
 
+    /// <summary>Every result of one kind in the folder, e.g. <c>latency-*.json</c>, by name.</summary>
+    public static IEnumerable<(string Name, T Value)> ReadAll<T>(BenchOptions options, string pattern)
+        where T : class =>
+        Directory.Exists(options.Results)
+            ? Directory.GetFiles(options.Results, pattern).Order(StringComparer.Ordinal)
+                .Select(path => (Path.GetFileNameWithoutExtension(path), Read<T>(options, Path.GetFileName(path))))
+                .Where(x => x.Item2 is not null)
+                .Select(x => (x.Item1, x.Item2!))
+            : [];
+
     /// <summary>Raw samples, one line each, for anyone who wants to plot or recompute.</summary>
-    public static async Task WriteCsvAsync(BenchOptions options, string fileName, string header, IEnumerable<string> lines, CancellationToken cancellationToken)
+    public static async Task WriteCsvAsync(BenchOptions options, string fileName, string header, IEnumerable<string> lines, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(options.Results);
         await File.WriteAllLinesAsync(options.ResultPath(fileName), [header, .. lines], cancellationToken);
@@ -54,7 +65,7 @@ public sealed record SeedResult(
     string RareTag,
     IReadOnlyDictionary<string, long> CountersRead,
     bool CountersMatch,
-    CpuShare Cpu);
+    CpuUse? Cpu);
 
 /// <summary>The storage calls one listing makes, measured in-process through <c>TaskRepository.ListAsync</c>.</summary>
 public sealed record ProbeScenarioResult(
@@ -93,8 +104,8 @@ public sealed record ListScenarioResult(
     int ItemsPerPage,
     long Total,
     LatencyStats Latency,
-    CpuShare Cpu,
-    CpuShare IdleCpu);
+    CpuUse? Cpu,
+    CpuUse? IdleCpu);
 
 /// <summary>
 /// The open-loop <c>POST /api/tasks</c> run. Latency counts from each request's scheduled send time; service time
@@ -113,7 +124,7 @@ public sealed record CreateResult(
     LatencyStats Latency,
     LatencyStats ServiceTime,
     LatencyStats SequentialWarmup,
-    CpuShare Cpu);
+    CpuUse? Cpu);
 
 /// <summary>Task rows per status against the index counters, after the run.</summary>
 public sealed record ConsistencyResult(

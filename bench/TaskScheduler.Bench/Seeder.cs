@@ -21,7 +21,7 @@ public sealed partial class Seeder(BenchOptions options, ILoggerFactory loggerFa
         var moving = plan.Count(t => t.FinalState != TaskState.Pending);
         LogStarting(_logger, plan.Count, moving, options.SeedConcurrency, options.Prefix);
 
-        var cpu = new CpuMeter(options.AzuritePid, 0).Start();
+        var load = MachineLoad.Start(options.Pids);
         var clock = Stopwatch.StartNew();
         var done = 0;
         var progressEvery = Math.Max(1, plan.Count / 20);
@@ -48,11 +48,11 @@ public sealed partial class Seeder(BenchOptions options, ILoggerFactory loggerFa
             var count = Interlocked.Increment(ref done);
             if (count % progressEvery == 0)
             {
-                LogProgress(_logger, count, plan.Count, clock.Elapsed.TotalSeconds, count / clock.Elapsed.TotalSeconds, bench.Recorder.Total);
+                LogProgress(_logger, count, plan.Count, clock.Elapsed.TotalSeconds, count / clock.Elapsed.TotalSeconds, bench.Counter.Total);
             }
         });
         clock.Stop();
-        var share = cpu();
+        var share = load.Stop();
 
         var statuses = TaskStates.All.ToDictionary(
             s => s.ToWire(), s => plan.Count(t => t.FinalState == s), StringComparer.Ordinal);
@@ -68,7 +68,7 @@ public sealed partial class Seeder(BenchOptions options, ILoggerFactory loggerFa
             clock.Elapsed.TotalSeconds,
             MeanMilliseconds(insertTicks, plan.Count),
             MeanMilliseconds(moveTicks, moving),
-            bench.Recorder.Total,
+            bench.Counter.Total,
             indexRows,
             statuses,
             tags,
@@ -76,8 +76,8 @@ public sealed partial class Seeder(BenchOptions options, ILoggerFactory loggerFa
             countersRead,
             countersMatch,
             share);
-        await Results.WriteAsync(options, Results.Seed, result, cancellationToken);
-        LogDone(_logger, plan.Count, clock.Elapsed.TotalSeconds, bench.Recorder.Total, indexRows, countersMatch, share.Azurite, share.Bench, share.Other);
+        await Results.WriteAsync(options, Results.Seed, result);
+        LogDone(_logger, plan.Count, clock.Elapsed.TotalSeconds, bench.Counter.Total, indexRows, countersMatch, Report.Percent(share, "azurite"), Report.Percent(share, "bench"), (share?.OtherCores ?? double.NaN) * 100);
         if (!countersMatch)
         {
             throw new InvalidOperationException("The index counters do not match the seeded data; see seed.json.");

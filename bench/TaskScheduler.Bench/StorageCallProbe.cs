@@ -44,7 +44,7 @@ public sealed partial class StorageCallProbe(BenchOptions options, ILoggerFactor
         var smallDefault = await ProbeAsync(small, "default, small set", string.Empty, cancellationToken);
 
         await Results.WriteAsync(
-            options, Results.Probe, new ProbeResult(scenarios, isolated, smallIsolated, smallDefault, options.SmallTasks), cancellationToken);
+            options, Results.Probe, new ProbeResult(scenarios, isolated, smallIsolated, smallDefault, options.SmallTasks));
     }
 
     private async Task<ProbeScenarioResult> ProbeAsync(BenchStorage bench, string name, string queryString, CancellationToken cancellationToken)
@@ -55,18 +55,18 @@ public sealed partial class StorageCallProbe(BenchOptions options, ILoggerFactor
         var calls = new List<StorageCall>();
         var elapsed = new List<double>();
         (IReadOnlyList<TaskItem> Items, long Total) last = ([], 0);
-        bench.Recorder.Drain();
-        bench.Recorder.Detailed = true;
+        bench.Counter.Drain();
+        bench.Counter.Detailed = true;
         for (var i = 0; i < options.ProbeRepeats; i++)
         {
             var started = Stopwatch.GetTimestamp();
             last = await bench.Repository.ListAsync(query, cancellationToken);
             elapsed.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            calls.AddRange(bench.Recorder.Drain());
+            calls.AddRange(bench.Counter.Drain());
         }
 
-        bench.Recorder.Detailed = false;
-        var byKind = calls.GroupBy(c => c.Kind).OrderBy(g => g.Key).ToList();
+        bench.Counter.Detailed = false;
+        var byKind = calls.GroupBy(Kind).OrderBy(g => g.Key).ToList();
         var result = new ProbeScenarioResult(
             name,
             queryString,
@@ -81,6 +81,26 @@ public sealed partial class StorageCallProbe(BenchOptions options, ILoggerFactor
         return result;
     }
 
+    /// <summary>What a listing's table call is: its operation, and for a query whether it reads the counter rows.</summary>
+    private static StorageCallKind Kind(StorageCall call) => call.Key[(call.Key.LastIndexOf('/') + 1)..] switch
+    {
+        "read" => StorageCallKind.PointRead,
+        "query-next" => StorageCallKind.KeyRangeContinuation,
+        "query" => call.Query.Contains("RowKey ge '~n|'", StringComparison.Ordinal) ? StorageCallKind.CounterQuery : StorageCallKind.KeyRangeQuery,
+        "batch" => StorageCallKind.Batch,
+        _ => StorageCallKind.Write,
+    };
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Listing '{Scenario}': {Calls:F1} storage calls, {Milliseconds:F1} ms median in-process; median per call: {PerKind}")]
     private static partial void LogScenario(ILogger logger, string scenario, double calls, double milliseconds, string perKind);
+}
+
+public enum StorageCallKind
+{
+    CounterQuery,
+    KeyRangeQuery,
+    KeyRangeContinuation,
+    PointRead,
+    Batch,
+    Write,
 }

@@ -48,7 +48,6 @@ public sealed class AgentProcess : IAsyncDisposable
         start.Environment.Remove("DOTNET_PROCESSOR_COUNT");
         start.Environment["Agent__ApiBaseUrl"] = apiBase.ToString();
         start.Environment["Agent__ApiKey"] = apiKey;
-        start.Environment["Agent__QueueConnection"] = TestStorage.ConnectionString;
         start.Environment["Agent__QueuePrefix"] = queuePrefix;
         start.Environment["Agent__Slots"] = slots.ToString(CultureInfo.InvariantCulture);
         start.Environment["Agent__WorkerId"] = workerId;
@@ -59,6 +58,11 @@ public sealed class AgentProcess : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
+        }
+
+        if (!start.Environment.ContainsKey("Agent__QueueConnection"))
+        {
+            start.Environment["Agent__QueueConnection"] = TestStorage.ConnectionString;
         }
 
         return new AgentProcess(Process.Start(start) ?? throw new InvalidOperationException("the agent did not start"), workerId);

@@ -16,11 +16,12 @@ public sealed class FakeAgent
     private readonly HttpClient _api;
     private readonly QueueClient[] _queues;
 
-    public FakeAgent(SelfHostProcess host, string workerId)
+    /// <param name="queueConnection">Where the agent reads its queues (default: the test Azurite).</param>
+    public FakeAgent(SelfHostProcess host, string workerId, string? queueConnection = null)
     {
         _api = host.Client;
         WorkerId = workerId;
-        var service = new QueueServiceClient(TestStorage.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+        var service = new QueueServiceClient(queueConnection ?? TestStorage.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
         _queues = QueueNames.ByPrecedence.Select(name => service.GetQueueClient(host.Prefix + name)).ToArray();
     }
 
@@ -71,6 +72,32 @@ public sealed class FakeAgent
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// One receive per band, highest first, as the real agent polls: the first dispatch found, deleted once
+    /// <paramref name="handle"/> has run (a message that is not a dispatch is deleted at once); false when every band was empty.
+    /// </summary>
+    public async Task<bool> TryHandleNextAsync(Func<DispatchMessage, Task> handle, CancellationToken cancellationToken)
+    {
+        foreach (var queue in _queues)
+        {
+            var message = (await queue.ReceiveMessageAsync(TimeSpan.FromSeconds(60), cancellationToken)).Value;
+            if (message is null)
+            {
+                continue;
+            }
+
+            if (DispatchMessage.TryParse(message.MessageText) is { } dispatch)
+            {
+                await handle(dispatch);
+            }
+
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+            return true;
+        }
+
+        return false;
     }
 
     private async Task<bool> IsOverAsync(string taskId)

@@ -9,8 +9,14 @@ public static class RepoPaths
     public static string Configuration { get; } =
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
+    /// <summary>
+    /// A host's build output: <c>src/{project}/bin/...</c>, or <c>{TASKSCHEDULER_BUILD_OUTPUT}/{project}/</c> when set (the
+    /// benchmarks run private copies, so a rebuild during a run cannot switch binaries half-way).
+    /// </summary>
     public static string Output(string project, string assembly) =>
-        Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", assembly);
+        Environment.GetEnvironmentVariable("TASKSCHEDULER_BUILD_OUTPUT") is { Length: > 0 } copies
+            ? Path.Combine(copies, project, assembly)
+            : Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", assembly);
 
     private static string FindRoot()
     {

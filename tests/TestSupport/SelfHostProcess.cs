@@ -22,8 +22,6 @@ public sealed class SelfHostProcess : IAsyncDisposable
         _environment = new Dictionary<string, string>
         {
             ["Auth__BootstrapAdminKey"] = AdminKey,
-            ["AzureWebJobsStorage"] = TestStorage.ConnectionString,
-            ["SchedulerStorage"] = TestStorage.ConnectionString,
             ["Scheduler__StoragePrefix"] = prefix,
             ["TaskHubName"] = prefix + "hub",
             ["Logging__LogLevel__Default"] = "Warning",
@@ -34,6 +32,14 @@ public sealed class SelfHostProcess : IAsyncDisposable
             _environment[key] = value;
         }
 
+        // The test Azurite unless the caller named the storage (the benchmarks start their own emulators).
+        if (!_environment.TryGetValue("SchedulerStorage", out var storage))
+        {
+            storage = TestStorage.ConnectionString;
+            _environment["SchedulerStorage"] = storage;
+        }
+
+        _environment.TryAdd("AzureWebJobsStorage", storage);
         Client = CreateClient($"ApiKey {AdminKey}");
     }
 

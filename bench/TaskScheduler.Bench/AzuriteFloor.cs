@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 
-namespace TaskScheduler.DispatchBench;
+namespace TaskScheduler.Bench;
 
 /// <summary>
 /// What Azurite serves per second for one kind of call at one <paramref name="Size"/>: the table's rows for table
@@ -14,7 +14,7 @@ public sealed record FloorFigure(string Operation, int Size, int Calls, double S
 /// <summary>
 /// The emulator's own ceiling, without the scheduler: for tables of growing size, how many point inserts, point
 /// reads and single-partition queries (the engine reads an instance's history and status this way) Azurite answers
-/// per second from <see cref="DispatchBenchOptions.Submitters"/> concurrent callers. A task's life needs a known
+/// per second from <see cref="BenchOptions.Submitters"/> concurrent callers. A task's life needs a known
 /// number of each (the transactions table), so these figures bound what any code can get out of this machine.
 /// <para>
 /// Then the same for queues with a backlog of 0, 1,000 and 5,000 messages parked in another queue (tasks waiting for
@@ -24,7 +24,7 @@ public sealed record FloorFigure(string Operation, int Size, int Calls, double S
 /// rebuilds them, so each such call costs a sort of every stored message, wherever it is queued.
 /// </para>
 /// </summary>
-public sealed class AzuriteFloor(DispatchBenchOptions options, ILogger<AzuriteFloor> logger)
+public sealed class AzuriteFloor(BenchOptions options, ILogger logger)
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(8);
 
@@ -84,7 +84,7 @@ public sealed class AzuriteFloor(DispatchBenchOptions options, ILogger<AzuriteFl
             }, cancellationToken));
         }
 
-        await ResultFiles.WriteAsync(options, options.Label + ".json", figures);
+        await Results.WriteAsync(options, options.Label + ".json", figures);
         foreach (var figure in figures)
         {
             logger.LogInformation("{Operation} at size {Rows}: {Rate:F0}/s", figure.Operation, figure.Size, figure.PerSecond);

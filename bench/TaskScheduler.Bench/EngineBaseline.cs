@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
-using Grpc.Net.Client;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
@@ -12,7 +10,7 @@ using Microsoft.Extensions.Logging;
 using TaskScheduler.Functions.Orchestrations;
 using TaskScheduler.SelfHost.Durable;
 
-namespace TaskScheduler.DispatchBench;
+namespace TaskScheduler.Bench;
 
 /// <summary>What the engine alone spent per attempt-shaped orchestration, one at a time, and later for its timer.</summary>
 public sealed record EngineTransactionsResult(
@@ -31,39 +29,39 @@ public sealed record EngineTransactionsResult(
 /// settings: one partition, the same polling cap, no app lease) behind the gRPC sidecar, with the Durable Task
 /// worker and client connected over its Unix socket — on the same Azurite, in this process.
 /// </summary>
-public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineBaseline> logger)
+public sealed class EngineBaseline(BenchOptions options, ILogger logger)
 {
-    public Task RunAsync(CancellationToken cancellationToken) => HostAsync(options.HubConnection, async client =>
+    public Task RunAsync(CancellationToken cancellationToken) => HostAsync(async (system, client) =>
     {
-        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
-        await RunInstancesAsync(client, observer, "warmup", options.Submitters, cancellationToken);
+        var observer = StoreObserver.Of(options);
+        await RunInstancesAsync(system, client, observer, "warmup", options.Submitters, cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
-        var summary = await RunInstancesAsync(client, observer, "run", options.Tasks, cancellationToken);
-        await ResultFiles.WriteAsync(options, options.Label + ".json", summary);
+        var summary = await RunInstancesAsync(system, client, observer, "run", options.Tasks, cancellationToken);
+        await Results.WriteAsync(options, options.Label + ".json", summary);
         logger.LogInformation(
             "{Label}: {Count} trivial orchestrations in {Seconds:F1} s = {Rate:F1}/s",
             summary.Label, summary.Completed, summary.CompleteSeconds, summary.TasksPerSecond);
     }, cancellationToken);
 
     /// <summary>
-    /// The engine's share of a task, alone: <see cref="DispatchBenchOptions.TransactionTasks"/> instances of
+    /// The engine's share of a task, alone: <see cref="BenchOptions.TransactionTasks"/> instances of
     /// <see cref="AttemptShapeOrchestration"/> (what a dispatched no-op task's orchestration does: arm the first-check
     /// timer, wait for the end event, finish) one at a time, each raised <see cref="AgentDelay"/> after its start, the
-    /// engine's storage calls counted through the proxy (<see cref="DispatchBenchOptions.HubStorage"/>), then their
+    /// engine's storage calls counted through the proxy (<see cref="BenchOptions.HubStorage"/>), then their
     /// timers firing later; background (the engine idle) subtracted. No app code runs: this is the floor under the
     /// engine + app figure of the transactions step.
     /// </summary>
-    public Task RunTransactionsAsync(CancellationToken cancellationToken) => HostAsync(options.HubConnection, async client =>
+    public Task RunTransactionsAsync(CancellationToken cancellationToken) => HostAsync(async (system, client) =>
     {
-        using var proxy = new ProxyCounts(options.ProxyControl);
-        var observer = new StoreObserver(options.Storage, options.Storage, options.Prefix, options.HubName);
+        var proxy = system.Counter;
+        var observer = StoreObserver.Of(options);
         for (var i = 0; i < 3; i++)
         {
             await RunAttemptAsync(client, observer, $"warmup-{i}", cancellationToken);
         }
 
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
-        var idle = await proxy.MeasureAsync("engine idle", () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken), cancellationToken);
+        var idle = await proxy.MeasureAsync("engine idle", () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken));
         var sequential = await proxy.MeasureAsync("one at a time", async () =>
         {
             for (var i = 0; i < options.TransactionTasks; i++)
@@ -72,8 +70,8 @@ public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineB
             }
 
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-        }, cancellationToken);
-        var timers = await proxy.MeasureAsync("their timers, later", () => Task.Delay(TimeSpan.FromSeconds(TaskWorkflow.FirstCheckSeconds + 3), cancellationToken), cancellationToken);
+        });
+        var timers = await proxy.MeasureAsync("their timers, later", () => Task.Delay(TimeSpan.FromSeconds(TaskWorkflow.FirstCheckSeconds + 3), cancellationToken));
         var result = new EngineTransactionsResult(
             options.Label,
             options.EnginePollingMs,
@@ -83,7 +81,7 @@ public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineB
             timers,
             sequential.PerTask(idle, options.TransactionTasks),
             timers.PerTask(idle, options.TransactionTasks));
-        await ResultFiles.WriteAsync(options, options.Label + ".json", result);
+        await Results.WriteAsync(options, options.Label + ".json", result);
         logger.LogInformation(
             "The engine alone, per attempt-shaped orchestration one at a time: {Sequential:F1} storage requests, and {Timers:F1} later for its timer",
             result.SequentialPerInstance.Values.Sum(), result.TimersPerInstance.Values.Sum());
@@ -98,59 +96,48 @@ public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineB
         await Task.Delay(AgentDelay, cancellationToken);
 
         // As in the app, the end comes after the first episode (an end raised before it is discarded by the provider).
-        if (!await observer.WaitForOrchestrationAsync(id, TimeSpan.FromSeconds(30), cancellationToken, "Running"))
-        {
-            throw new TimeoutException($"The orchestration {id} did not start within 30 s.");
-        }
+        await observer.WaitForOrchestrationAsync(id, TimeSpan.FromSeconds(30), cancellationToken, "Running");
 
         await client.RaiseEventAsync(id, AttemptShapeOrchestration.EndEvent, 1, cancellationToken);
-        if (!await observer.WaitForOrchestrationAsync(id, TimeSpan.FromSeconds(30), cancellationToken))
-        {
-            var state = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
-            throw new TimeoutException($"The orchestration {id} did not complete within 30 s: {state?.RuntimeStatus} {state?.FailureDetails?.ErrorMessage}");
-        }
+        await observer.WaitForOrchestrationAsync(id, TimeSpan.FromSeconds(30), cancellationToken);
     }
 
-    /// <summary>SelfHost's engine (its own sidecar host and settings) in this process, on <paramref name="hubConnection"/>, while <paramref name="run"/> runs.</summary>
-    private async Task HostAsync(string hubConnection, Func<DurableTaskClient, Task> run, CancellationToken cancellationToken)
+    /// <summary>
+    /// SelfHost's engine in this process, wired by SelfHost's own <see cref="DurableServiceCollectionExtensions.AddDurableEngine"/>
+    /// with the bench's orchestrations added, on the task hub's emulator (through the proxy with <see cref="BenchOptions.Proxy"/>).
+    /// </summary>
+    private async Task HostAsync(Func<BenchSystem, DurableTaskClient, Task> run, CancellationToken cancellationToken)
     {
+        await using var system = await BenchSystem.StartAsync(options, logger, cancellationToken, selfHost: false);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["AzureWebJobsStorage"] = hubConnection,
+            ["AzureWebJobsStorage"] = system.HubConnection,
             ["TaskHubName"] = options.HubName,
             [$"{DurableEngineOptions.SectionName}:MaxQueuePollingIntervalMs"] = options.EnginePollingMs.ToString(CultureInfo.InvariantCulture),
         });
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddDurableEngineOptions(DurableServiceCollectionExtensions.HostJsonPath);
-        builder.Services.AddHostedService<DurableSidecarHost>();
-        var channel = CreateChannel(DurableSidecarHost.SocketPath);
-        builder.Services.AddDurableTaskWorker(worker =>
-        {
-            worker.AddTasks(registry => registry
-                .AddOrchestrator<TrivialOrchestration>()
-                .AddActivity<NoOpActivity>()
-                .AddOrchestrator<AttemptShapeOrchestration>());
-            worker.UseGrpc(channel);
-        });
-        builder.Services.AddDurableTaskClient(client => client.UseGrpc(channel));
+        builder.Services.AddDurableEngine();
+        builder.Services.AddDurableTaskWorker(worker => worker.AddTasks(registry => registry
+            .AddOrchestrator<TrivialOrchestration>()
+            .AddActivity<NoOpActivity>()
+            .AddOrchestrator<AttemptShapeOrchestration>()));
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         try
         {
-            await run(host.Services.GetRequiredService<DurableTaskClient>());
+            await run(system, host.Services.GetRequiredService<DurableTaskClient>());
         }
         finally
         {
             await host.StopAsync(CancellationToken.None);
-            channel.Dispose();
         }
     }
 
-    private async Task<ThroughputSummary> RunInstancesAsync(DurableTaskClient client, StoreObserver observer, string name, int count, CancellationToken cancellationToken)
+    private async Task<ThroughputSummary> RunInstancesAsync(BenchSystem system, DurableTaskClient client, StoreObserver observer, string name, int count, CancellationToken cancellationToken)
     {
         var before = await observer.CountCompletedOrchestrationsAsync(cancellationToken);
-        var load = MachineLoad.Start(options.Pids);
+        var load = system.StartLoad();
         var start = Stopwatch.GetTimestamp();
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, options.Submitters).Select(async _ =>
@@ -186,26 +173,4 @@ public sealed class EngineBaseline(DispatchBenchOptions options, ILogger<EngineB
             0,
             load.Stop());
     }
-
-    /// <summary>As SelfHost connects its worker and client to the sidecar: HTTP/2 over the Unix socket.</summary>
-    private static GrpcChannel CreateChannel(string socketPath) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        },
-    });
 }

@@ -1,6 +1,6 @@
 using Microsoft.DurableTask;
 
-namespace TaskScheduler.DispatchBench;
+namespace TaskScheduler.Bench;
 
 /// <summary>The smallest orchestration that still schedules work: one activity, then done.</summary>
 public sealed class TrivialOrchestration : TaskOrchestrator<int, int>

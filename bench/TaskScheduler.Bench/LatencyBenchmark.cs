@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Microsoft.Extensions.Logging;
 
-namespace TaskScheduler.DispatchBench;
+namespace TaskScheduler.Bench;
 
 /// <summary>One latency sample, in milliseconds from the moment <c>POST /tasks</c> returned.</summary>
 /// <param name="Claimed">until the fake agent's claim answered 200 (the figure of issue 3).</param>
@@ -36,7 +35,7 @@ public sealed record LatencySummary(
 /// Issue 3's dispatch latency on an idle system: one task at a time with a random idle gap before each, so the
 /// engine and the agent have backed off their polling as they would between rare tasks.
 /// </summary>
-public sealed class LatencyBenchmark(DispatchBenchOptions options, ILogger<LatencyBenchmark> logger)
+public sealed class LatencyBenchmark(BenchOptions options, ILogger logger)
 {
     private const int WarmupTasks = 3;
     private static readonly TimeSpan SampleTimeout = TimeSpan.FromSeconds(30);
@@ -45,12 +44,13 @@ public sealed class LatencyBenchmark(DispatchBenchOptions options, ILogger<Laten
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
-        var agent = new PollingAgent("bench-latency-" + Guid.NewGuid().ToString("N")[..6], api, options, OnClaimedAsync);
-        await agent.RegisterAsync(cancellationToken);
+        await using var system = await BenchSystem.StartAsync(options, logger, cancellationToken);
+        var api = system.Api;
+        var agent = new PollingAgent(system, "bench-latency-" + Guid.NewGuid().ToString("N")[..6], options, OnClaimedAsync);
+        await agent.RegisterAsync();
         using var stopAgent = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var agentLoop = agent.RunAsync(stopAgent.Token);
-        var load = MachineLoad.Start(options.Pids);
+        var load = system.StartLoad();
         var deadline = Stopwatch.StartNew();
         var samples = new List<LatencySample>();
         var missed = 0;
@@ -102,8 +102,9 @@ public sealed class LatencyBenchmark(DispatchBenchOptions options, ILogger<Laten
             LatencyStats.From(samples.Select(s => s.Started)),
             missed + agent.Refused,
             load.Stop());
-        await ResultFiles.WriteAsync(options, options.Label + ".json", summary);
-        await File.WriteAllTextAsync(options.ResultPath(options.Label + "-samples.csv"), ToCsv(samples), cancellationToken);
+        await Results.WriteAsync(options, options.Label + ".json", summary);
+        await Results.WriteCsvAsync(options, options.Label + "-samples.csv", "index,task_id,post_ms,claimed_ms,queued_ms,received_ms,started_ms", samples.Select(s =>
+            string.Create(CultureInfo.InvariantCulture, $"{s.Index},{s.TaskId},{s.Post:F1},{s.Claimed:F1},{s.Queued:F1},{s.Received:F1},{s.Started:F1}")), cancellationToken);
         logger.LogInformation(
             "{Label}: POST -> claimed p50 {P50:F0} ms, p95 {P95:F0} ms, p99 {P99:F0} ms",
             options.Label, summary.Claimed.P50, summary.Claimed.P95, summary.Claimed.P99);
@@ -116,13 +117,13 @@ public sealed class LatencyBenchmark(DispatchBenchOptions options, ILogger<Laten
         return Task.CompletedTask;
     }
 
-    private async Task<LatencySample?> MeasureOneAsync(SchedulerApi api, int index, CancellationToken cancellationToken)
+    private async Task<LatencySample?> MeasureOneAsync(HttpClient api, int index, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         // The id is known only from the reply, and in principle the claim can beat it: whichever side comes first
         // adds the waiter for the task id, the other finds it.
         var waiter = new TaskCompletionSource<ClaimedDispatch>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var taskId = await api.CreateTaskAsync($"latency-{index}", "true", 5, cancellationToken);
+        var taskId = await api.CreateTaskAsync($"latency-{index}");
         var returnedTicks = Stopwatch.GetTimestamp();
         var returnedAt = DateTimeOffset.UtcNow;
         waiter = _waiting.GetOrAdd(taskId, waiter);
@@ -141,9 +142,9 @@ public sealed class LatencyBenchmark(DispatchBenchOptions options, ILogger<Laten
             _waiting.TryRemove(taskId, out _);
         }
 
-        var task = await api.GetTaskAsync(taskId, cancellationToken);
+        var task = await api.DataAsync($"tasks/{taskId}");
         var startedAt = DateTimeOffset.Parse(task.GetProperty("started_at").GetString()!, CultureInfo.InvariantCulture);
-        var queuedAt = await api.QueuedAtAsync(taskId, cancellationToken) ?? startedAt;
+        var queuedAt = await api.QueuedAtAsync(taskId) ?? startedAt;
         return new LatencySample(
             index,
             taskId,
@@ -152,16 +153,5 @@ public sealed class LatencyBenchmark(DispatchBenchOptions options, ILogger<Laten
             (queuedAt - returnedAt).TotalMilliseconds,
             (claimed.ReceivedAt - returnedAt).TotalMilliseconds,
             (startedAt - returnedAt).TotalMilliseconds);
-    }
-
-    private static string ToCsv(IEnumerable<LatencySample> samples)
-    {
-        var csv = new StringBuilder("index,task_id,post_ms,claimed_ms,queued_ms,received_ms,started_ms\n");
-        foreach (var s in samples)
-        {
-            csv.Append(CultureInfo.InvariantCulture, $"{s.Index},{s.TaskId},{s.Post:F1},{s.Claimed:F1},{s.Queued:F1},{s.Received:F1},{s.Started:F1}\n");
-        }
-
-        return csv.ToString();
     }
 }

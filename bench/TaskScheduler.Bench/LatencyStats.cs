@@ -1,4 +1,4 @@
-namespace TaskScheduler.Bench.Common;
+namespace TaskScheduler.Bench;
 
 /// <summary>Percentiles of a set of latencies (nearest rank: the value below which that share of samples lies).</summary>
 public sealed record LatencyStats(int Count, double Mean, double P50, double P95, double P99, double Max)

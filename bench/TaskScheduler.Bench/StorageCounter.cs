@@ -1,7 +1,11 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using Azure.Core;
+using Azure.Core.Pipeline;
 
-namespace TaskScheduler.DispatchBench;
+namespace TaskScheduler.Bench;
 
 /// <summary>Which storage service a proxy port fronts.</summary>
 public enum StorageService
@@ -160,4 +164,110 @@ public sealed partial class StorageRequestClassifier(IEnumerable<string> prefixe
 
     [GeneratedRegex(@"Tables\('([^']+)'\)", RegexOptions.CultureInvariant)]
     private static partial Regex TableInParentheses();
+}
+
+/// <summary>One storage request as <see cref="StorageCounter"/> keeps it while detailed: its name, query string and round trip.</summary>
+public sealed record StorageCall(string Key, string Query, double Milliseconds);
+
+/// <summary>
+/// Counts storage requests by the name <see cref="StorageRequestClassifier"/> gives them: fed by the counting proxy
+/// (<see cref="Count"/>) or, added to an Azure SDK client's pipeline per retry, by the bench's own in-process calls.
+/// While <see cref="Detailed"/> is on it also keeps each call with its round trip.
+/// </summary>
+public sealed class StorageCounter(StorageRequestClassifier classifier, string source = "bench") : HttpPipelinePolicy
+{
+    private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<StorageCall> _calls = new();
+    private long _total;
+
+    public StorageRequestClassifier Classifier => classifier;
+
+    public long Total => Interlocked.Read(ref _total);
+
+    public bool Detailed { get; set; }
+
+    public void Count(string key, string query = "", double milliseconds = 0)
+    {
+        _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
+        Interlocked.Increment(ref _total);
+        if (Detailed)
+        {
+            _calls.Enqueue(new StorageCall(key, query, milliseconds));
+        }
+    }
+
+    public Dictionary<string, long> Snapshot() => new(_counts, StringComparer.Ordinal);
+
+    /// <summary>The detailed calls since the last drain.</summary>
+    public IReadOnlyList<StorageCall> Drain()
+    {
+        var calls = new List<StorageCall>();
+        while (_calls.TryDequeue(out var call))
+        {
+            calls.Add(call);
+        }
+
+        return calls;
+    }
+
+    /// <summary>Counts what <paramref name="during"/> causes, from a snapshot before it to one after it.</summary>
+    public async Task<CountWindow> MeasureAsync(string name, Func<Task> during)
+    {
+        var before = Snapshot();
+        var clock = Stopwatch.StartNew();
+        await during();
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new CountWindow(name, seconds, Since(before));
+    }
+
+    /// <summary>The counts added since <paramref name="before"/>.</summary>
+    public Dictionary<string, long> Since(Dictionary<string, long> before) => Snapshot()
+        .Select(a => (a.Key, Count: a.Value - before.GetValueOrDefault(a.Key)))
+        .Where(a => a.Count != 0)
+        .ToDictionary(a => a.Key, a => a.Count, StringComparer.Ordinal);
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        var started = Stopwatch.GetTimestamp();
+        ProcessNext(message, pipeline);
+        Record(message, started);
+    }
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await ProcessNextAsync(message, pipeline);
+        Record(message, started);
+    }
+
+    private void Record(HttpMessage message, long started)
+    {
+        var request = message.Request;
+        var body = request.Content is { } content && request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal) ? Bytes(content) : [];
+        var query = request.Uri.Query;
+        var key = classifier.Classify(source, StorageService.Table, request.Method.Method, request.Uri.Path, query, new Dictionary<string, string>(), body);
+        Count(key, Uri.UnescapeDataString(query), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private static byte[] Bytes(RequestContent content)
+    {
+        using var buffer = new MemoryStream();
+        content.WriteTo(buffer, CancellationToken.None);
+        return buffer.ToArray();
+    }
+}
+
+/// <summary>The requests counted in one window, per request name, and how long the window lasted.</summary>
+public sealed record CountWindow(string Name, double Seconds, Dictionary<string, long> Counts)
+{
+    public long Total => Counts.Values.Sum();
+
+    public Dictionary<string, double> PerMinute() => Counts.ToDictionary(c => c.Key, c => c.Value * 60 / Seconds, StringComparer.Ordinal);
+
+    /// <summary>Per task: this window's counts minus <paramref name="idle"/>'s rate over this window's length, divided by <paramref name="tasks"/>.</summary>
+    public Dictionary<string, double> PerTask(CountWindow idle, int tasks) =>
+        Counts.Keys.Union(idle.Counts.Keys).ToDictionary(
+            key => key,
+            key => (Counts.GetValueOrDefault(key) - (idle.Counts.GetValueOrDefault(key) * Seconds / idle.Seconds)) / tasks,
+            StringComparer.Ordinal);
 }

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
+using System.Net;
+using TaskScheduler.TestSupport;
 using Microsoft.Extensions.Logging;
-using TaskScheduler.Bench.Common;
 
-namespace TaskScheduler.DispatchBench;
+namespace TaskScheduler.Bench;
 
 /// <summary>One create run: how fast the API takes tasks, and how long each <c>POST /tasks</c> took.</summary>
 public sealed record CreateSummary(
@@ -19,23 +19,24 @@ public sealed record CreateSummary(
     CpuUse? Cpu);
 
 /// <summary>
-/// Issue 12's create figure: <see cref="DispatchBenchOptions.Tasks"/> no-op tasks created by
-/// <see cref="DispatchBenchOptions.Submitters"/> concurrent clients, each sending its next POST when the last one
+/// Issue 12's create figure: <see cref="BenchOptions.Tasks"/> no-op tasks created by
+/// <see cref="BenchOptions.Submitters"/> concurrent clients, each sending its next POST when the last one
 /// answered (closed loop), no agent running. Latency is per request, from send to answer; the rate counts from the
 /// first send to the last answer. Each create starts its task's orchestration too, so the engine works beside it.
 /// </summary>
-public sealed class CreateBenchmark(DispatchBenchOptions options, ILogger<CreateBenchmark> logger)
+public sealed class CreateBenchmark(BenchOptions options, ILogger logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
+        await using var system = await BenchSystem.StartAsync(options, logger, cancellationToken);
+        var api = system.Api;
         for (var i = 0; i < 20; i++)
         {
-            await api.CreateTaskAsync($"create-warmup-{i}", "true", 5, cancellationToken);
+            await api.CreateTaskAsync($"create-warmup-{i}");
         }
 
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
-        var load = MachineLoad.Start(options.Pids);
+        var load = system.StartLoad();
         var latencies = new double[options.Tasks];
         var outcome = new bool[options.Tasks];
         var next = -1;
@@ -48,12 +49,16 @@ public sealed class CreateBenchmark(DispatchBenchOptions options, ILogger<Create
                 var sent = Stopwatch.GetTimestamp();
                 try
                 {
-                    await api.CreateTaskAsync($"create-{index}", "true", 5, cancellationToken);
-                    outcome[index] = true;
+                    var (status, body) = await api.PostJsonAsync("tasks", new { name = $"create-{index}", command = "true", max_retries = 0 });
+                    outcome[index] = status == HttpStatusCode.Created;
+                    if (!outcome[index])
+                    {
+                        logger.LogWarning("create {Index} refused: {Status} {Body}", index, (int)status, body);
+                    }
                 }
                 catch (HttpRequestException ex)
                 {
-                    logger.LogWarning("create {Index} refused: {Message}", index, ex.Message);
+                    logger.LogWarning("create {Index} failed: {Message}", index, ex.Message);
                 }
                 catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -76,14 +81,8 @@ public sealed class CreateBenchmark(DispatchBenchOptions options, ILogger<Create
             created / seconds,
             LatencyStats.From(latencies),
             load.Stop());
-        await ResultFiles.WriteAsync(options, options.Label + ".json", summary);
-        var csv = new StringBuilder("index,ms,created\n");
-        for (var i = 0; i < latencies.Length; i++)
-        {
-            csv.Append(CultureInfo.InvariantCulture, $"{i},{latencies[i]:F1},{outcome[i]}\n");
-        }
-
-        await File.WriteAllTextAsync(options.ResultPath(options.Label + ".csv"), csv.ToString(), cancellationToken);
+        await Results.WriteAsync(options, options.Label + ".json", summary);
+        await Results.WriteCsvAsync(options, options.Label + ".csv", "index,ms,created", latencies.Select((ms, i) => string.Create(CultureInfo.InvariantCulture, $"{i},{ms:F1},{outcome[i]}")), cancellationToken);
         logger.LogInformation(
             "{Label}: {Created}/{Requests} created in {Seconds:F1} s = {Rate:F1} creates/s, p50 {P50:F0} ms, p99 {P99:F0} ms",
             options.Label, created, options.Tasks, seconds, summary.CreatesPerSecond, summary.Latency.P50, summary.Latency.P99);

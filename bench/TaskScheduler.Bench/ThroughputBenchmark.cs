@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
-namespace TaskScheduler.DispatchBench;
+namespace TaskScheduler.Bench;
 
 /// <summary>
 /// One throughput run. <see cref="TasksPerSecond"/> counts from the first submission to the last task the system
@@ -31,11 +31,11 @@ public sealed record ThroughputSummary(
     double LastQuarterPerSecond = double.NaN);
 
 /// <summary>
-/// Issue 3's throughput of no-op tasks: <see cref="DispatchBenchOptions.Tasks"/> tasks submitted as fast as
-/// <see cref="DispatchBenchOptions.Submitters"/> concurrent POSTs allow, claimed and completed at once by
-/// <see cref="DispatchBenchOptions.Agents"/> bench fake agents; create -> queued -> claimed -> completed.
+/// Issue 3's throughput of no-op tasks: <see cref="BenchOptions.Tasks"/> tasks submitted as fast as
+/// <see cref="BenchOptions.Submitters"/> concurrent POSTs allow, claimed and completed at once by
+/// <see cref="BenchOptions.Agents"/> bench fake agents; create -> queued -> claimed -> completed.
 /// </summary>
-public sealed class ThroughputBenchmark(DispatchBenchOptions options, ILogger<ThroughputBenchmark> logger)
+public sealed class ThroughputBenchmark(BenchOptions options, ILogger logger)
 {
     private readonly ConcurrentDictionary<string, long> _completed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _claimed = new(StringComparer.Ordinal);
@@ -43,14 +43,15 @@ public sealed class ThroughputBenchmark(DispatchBenchOptions options, ILogger<Th
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
-        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
+        await using var system = await BenchSystem.StartAsync(options, logger, cancellationToken);
+        var api = system.Api;
+        var observer = StoreObserver.Of(options);
         var agents = Enumerable.Range(1, options.Agents)
-            .Select(i => new PollingAgent($"bench-tp{i}-{Guid.NewGuid():N}"[..18], api, options, OnClaimedAsync, OnCompleted))
+            .Select(i => new PollingAgent(system, $"bench-tp{i}-{Guid.NewGuid():N}"[..18], options, OnClaimedAsync, OnCompleted))
             .ToList();
         foreach (var agent in agents)
         {
-            await agent.RegisterAsync(cancellationToken);
+            await agent.RegisterAsync();
         }
 
         using var stopAgents = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -59,7 +60,7 @@ public sealed class ThroughputBenchmark(DispatchBenchOptions options, ILogger<Th
         try
         {
             await WarmUpAsync(api, cancellationToken);
-            summary = await MeasureAsync(api, observer, cancellationToken);
+            summary = await MeasureAsync(system, observer, cancellationToken);
         }
         finally
         {
@@ -69,16 +70,16 @@ public sealed class ThroughputBenchmark(DispatchBenchOptions options, ILogger<Th
 
         summary = summary with { Refused = agents.Sum(a => a.Refused) };
 
-        await ResultFiles.WriteAsync(options, options.Label + ".json", summary);
+        await Results.WriteAsync(options, options.Label + ".json", summary);
         logger.LogInformation(
             "{Label}: {Completed}/{Tasks} no-op tasks in {Seconds:F1} s = {Rate:F1} tasks/s (orchestrations drained: {Drained:F1}/s)",
             summary.Label, summary.Completed, summary.Tasks, summary.CompleteSeconds, summary.TasksPerSecond, summary.DrainedPerSecond);
     }
 
     /// <summary>A few tasks first, so JIT and first-use costs are not in the measurement.</summary>
-    private async Task WarmUpAsync(SchedulerApi api, CancellationToken cancellationToken)
+    private async Task WarmUpAsync(HttpClient api, CancellationToken cancellationToken)
     {
-        var ids = await Task.WhenAll(Enumerable.Range(0, options.Agents).Select(i => api.CreateTaskAsync($"warmup-{i}", "true", 5, cancellationToken)));
+        var ids = await Task.WhenAll(Enumerable.Range(0, options.Agents).Select(i => api.CreateTaskAsync($"warmup-{i}")));
         var deadline = Stopwatch.StartNew();
         while (ids.Any(id => !_completed.ContainsKey(id)) && deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
@@ -91,10 +92,11 @@ public sealed class ThroughputBenchmark(DispatchBenchOptions options, ILogger<Th
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
     }
 
-    private async Task<ThroughputSummary> MeasureAsync(SchedulerApi api, StoreObserver observer, CancellationToken cancellationToken)
+    private async Task<ThroughputSummary> MeasureAsync(BenchSystem system, StoreObserver observer, CancellationToken cancellationToken)
     {
+        var api = system.Api;
         var completedBefore = await observer.CountCompletedOrchestrationsAsync(cancellationToken);
-        var load = MachineLoad.Start(options.Pids);
+        var load = system.StartLoad();
         var start = Stopwatch.GetTimestamp();
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, options.Submitters).Select(async _ =>
@@ -102,7 +104,7 @@ public sealed class ThroughputBenchmark(DispatchBenchOptions options, ILogger<Th
             int index;
             while ((index = Interlocked.Increment(ref next)) < options.Tasks)
             {
-                var id = await api.CreateTaskAsync($"noop-{index}", "true", 5, cancellationToken);
+                var id = await api.CreateTaskAsync($"noop-{index}");
                 _created[id] = Stopwatch.GetTimestamp();
             }
         }));

@@ -1,27 +1,27 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Microsoft.Extensions.Logging;
 
-namespace TaskScheduler.DispatchBench;
+namespace TaskScheduler.Bench;
 
 /// <summary>
 /// Issue 4's figures with the real agent (src/WorkerAgent processes the script starts): end-to-end throughput of
 /// <c>true</c> tasks, and dispatch latency on an idle system, read from the scheduler's own <c>started_at</c>
 /// (set inside the claim). The bench reads the tasks table directly, so watching adds no API load.
 /// </summary>
-public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<RealAgentBenchmark> logger)
+public sealed class RealAgentBenchmark(BenchOptions options, ILogger logger)
 {
     private static readonly TimeSpan SampleTimeout = TimeSpan.FromSeconds(30);
 
     public async Task RunThroughputAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
-        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
+        await using var system = await BenchSystem.StartAsync(options, logger, cancellationToken);
+        var api = system.Api;
+        var observer = StoreObserver.Of(options);
         await WaitForWorkersAsync(api, observer, cancellationToken);
 
         var completedBefore = await observer.CountCompletedOrchestrationsAsync(cancellationToken);
-        var load = MachineLoad.Start(options.Pids);
+        var load = system.StartLoad();
         var startedAt = DateTimeOffset.UtcNow;
         var start = Stopwatch.GetTimestamp();
         var next = -1;
@@ -40,7 +40,7 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
                     }
                 }
 
-                var id = await api.CreateTaskAsync($"true-{index}", "true", 5, cancellationToken);
+                var id = await api.CreateTaskAsync($"true-{index}");
                 lock (posted)
                 {
                     posted[id] = DateTimeOffset.UtcNow;
@@ -85,7 +85,7 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
             load.Stop(),
             QuarterRate(done, startedAt, first: true),
             QuarterRate(done, startedAt, first: false));
-        await ResultFiles.WriteAsync(options, options.Label + ".json", summary);
+        await Results.WriteAsync(options, options.Label + ".json", summary);
         logger.LogInformation(
             "{Label}: {Done}/{Tasks} tasks in {Seconds:F1} s = {Rate:F1} tasks/s (first quarter {First:F1}/s, last quarter {Last:F1}/s)",
             options.Label, done.Count, options.Tasks, completeSeconds, summary.TasksPerSecond, summary.FirstQuarterPerSecond, summary.LastQuarterPerSecond);
@@ -111,11 +111,12 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
 
     public async Task RunLatencyAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
-        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
+        await using var system = await BenchSystem.StartAsync(options, logger, cancellationToken);
+        var api = system.Api;
+        var observer = StoreObserver.Of(options);
         await WaitForWorkersAsync(api, observer, cancellationToken);
 
-        var load = MachineLoad.Start(options.Pids);
+        var load = system.StartLoad();
         var samples = new List<LatencySample>();
         var missed = 0;
         var clock = Stopwatch.StartNew();
@@ -154,23 +155,18 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
             LatencyStats.From(samples.Select(s => s.Started)),
             missed,
             load.Stop());
-        await ResultFiles.WriteAsync(options, options.Label + ".json", summary);
-        var csv = new StringBuilder("index,task_id,post_ms,queued_ms,started_ms\n");
-        foreach (var s in samples)
-        {
-            csv.Append(CultureInfo.InvariantCulture, $"{s.Index},{s.TaskId},{s.Post:F1},{s.Queued:F1},{s.Started:F1}\n");
-        }
-
-        await File.WriteAllTextAsync(options.ResultPath(options.Label + "-samples.csv"), csv.ToString(), cancellationToken);
+        await Results.WriteAsync(options, options.Label + ".json", summary);
+        await Results.WriteCsvAsync(options, options.Label + "-samples.csv", "index,task_id,post_ms,queued_ms,started_ms", samples.Select(s =>
+            string.Create(CultureInfo.InvariantCulture, $"{s.Index},{s.TaskId},{s.Post:F1},{s.Queued:F1},{s.Started:F1}")), cancellationToken);
         logger.LogInformation(
             "{Label}: POST -> started_at p50 {P50:F0} ms, p95 {P95:F0} ms, p99 {P99:F0} ms",
             options.Label, summary.Started.P50, summary.Started.P95, summary.Started.P99);
     }
 
-    private async Task<LatencySample?> MeasureOneAsync(SchedulerApi api, StoreObserver observer, int index, CancellationToken cancellationToken)
+    private async Task<LatencySample?> MeasureOneAsync(HttpClient api, StoreObserver observer, int index, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
-        var id = await api.CreateTaskAsync($"latency-{index}", "true", 5, cancellationToken);
+        var id = await api.CreateTaskAsync($"latency-{index}");
         var postMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         var returnedAt = DateTimeOffset.UtcNow;
         var waited = Stopwatch.StartNew();
@@ -194,16 +190,16 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
             task = await observer.GetTaskAsync(id, cancellationToken);
         }
 
-        var queuedAt = await api.QueuedAtAsync(id, cancellationToken) ?? startedAt;
+        var queuedAt = await api.QueuedAtAsync(id) ?? startedAt;
         var started = (startedAt - returnedAt).TotalMilliseconds;
         return new LatencySample(index, id, postMs, started, (queuedAt - returnedAt).TotalMilliseconds, double.NaN, started);
     }
 
     /// <summary>The script starts the agents just before this step: wait until they registered (at most a minute).</summary>
-    private async Task WaitForWorkersAsync(SchedulerApi api, StoreObserver observer, CancellationToken cancellationToken)
+    private async Task WaitForWorkersAsync(HttpClient api, StoreObserver observer, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        while (await api.CountWorkersAsync(cancellationToken) < options.RealAgents)
+        while (await api.CountWorkersAsync() < options.RealAgents)
         {
             if (clock.Elapsed > TimeSpan.FromSeconds(60))
             {
@@ -214,7 +210,7 @@ public sealed class RealAgentBenchmark(DispatchBenchOptions options, ILogger<Rea
         }
 
         // One task through first, so the measured ones find the whole path warm.
-        var warmup = await api.CreateTaskAsync("warmup", "true", 5, cancellationToken);
+        var warmup = await api.CreateTaskAsync("warmup");
         while (clock.Elapsed < TimeSpan.FromSeconds(90) && (await observer.GetTaskAsync(warmup, cancellationToken))?.Status != "completed")
         {
             await Task.Delay(100, cancellationToken);

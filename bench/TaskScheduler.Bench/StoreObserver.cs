@@ -1,8 +1,9 @@
 using Azure;
 using Azure.Data.Tables;
 using TaskScheduler.Core.Storage;
+using TaskScheduler.TestSupport;
 
-namespace TaskScheduler.DispatchBench;
+namespace TaskScheduler.Bench;
 
 /// <summary>One task row as the bench reads it back (the scheduler's clock, millisecond precision).</summary>
 public sealed record TaskTimes(string Id, string Status, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt);
@@ -12,11 +13,15 @@ public sealed record TaskTimes(string Id, string Status, DateTimeOffset CreatedA
 /// nothing to what is measured: the task hub's Instances table (an orchestration's runtime status) and the tasks
 /// table (the scheduler's own timestamps).
 /// </summary>
-public sealed class StoreObserver(string connectionString, string hubConnectionString, string prefix, string hubName)
+public sealed class StoreObserver(string connectionString, string hubConnectionString, string prefix)
 {
-    private readonly TableClient _instances = new TableServiceClient(hubConnectionString).GetTableClient(hubName + "Instances");
+    private readonly TableClient _instances = new TableServiceClient(hubConnectionString).GetTableClient(prefix + "hubInstances");
     private readonly TableClient _tasks = new TableServiceClient(connectionString).GetTableClient(prefix + TableNames.Tasks);
-    private readonly TableClient _history = new TableServiceClient(hubConnectionString).GetTableClient(hubName + "History");
+    private readonly TableClient _history = new TableServiceClient(hubConnectionString).GetTableClient(prefix + "hubHistory");
+
+    /// <summary>The observer of a step's system: Azurite itself, never the proxy (its task hub too, unless it is counted through the proxy).</summary>
+    public static StoreObserver Of(BenchOptions options) =>
+        new(options.Storage, options.Proxy ? options.Storage : options.HubConnection, options.Prefix);
 
     /// <summary>The rows of an orchestration's history (its events, plus the engine's sentinel row).</summary>
     public async Task<int> CountHistoryRowsAsync(string instanceId, CancellationToken cancellationToken)
@@ -55,25 +60,9 @@ public sealed class StoreObserver(string connectionString, string hubConnectionS
         return count;
     }
 
-    /// <summary>Polls until <paramref name="instanceId"/> has <paramref name="status"/> (default: completed); false when <paramref name="timeout"/> passed first.</summary>
-    public async Task<bool> WaitForOrchestrationAsync(string instanceId, TimeSpan timeout, CancellationToken cancellationToken, string status = "Completed")
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            while (!await HasOrchestrationStatusAsync(instanceId, status, deadline.Token))
-            {
-                await Task.Delay(25, deadline.Token);
-            }
-
-            return true;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
+    /// <summary>Polls until <paramref name="instanceId"/> has <paramref name="status"/>; throws at the deadline.</summary>
+    public Task WaitForOrchestrationAsync(string instanceId, TimeSpan timeout, CancellationToken cancellationToken, string status = "Completed") =>
+        Poll.UntilAsync(() => HasOrchestrationStatusAsync(instanceId, status, cancellationToken), done => done, timeout, $"the orchestration {instanceId} to be {status}", TimeSpan.FromMilliseconds(25));
 
     /// <summary>Polls until <paramref name="count"/> orchestrations have completed; the time it saw that, or null at the deadline.</summary>
     public async Task<DateTimeOffset?> WaitForCompletedOrchestrationsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using TaskScheduler.Functions.Orchestrations;
 
-namespace TaskScheduler.DispatchBench;
+namespace TaskScheduler.Bench;
 
 /// <summary>What the transactions step counted: the background windows, the busy windows, and the cost per task.</summary>
 public sealed record TransactionsResult(
@@ -32,12 +32,12 @@ public sealed record RunningResult(string Label, RunningCost Running, CountWindo
 /// <summary>
 /// Issue 3's storage transactions per task, engine and app together, through the counting proxy that SelfHost and
 /// the bench's fake agent use for every storage call (the bench itself watches Azurite directly, uncounted):
-/// SelfHost alone idle; then with an idle fake agent (the background); then <see cref="DispatchBenchOptions.TransactionTasks"/>
+/// SelfHost alone idle; then with an idle fake agent (the background); then <see cref="BenchOptions.TransactionTasks"/>
 /// no-op tasks one at a time, and as many at once. Per task = (window - background rate x window length) / tasks.
 /// Last, the <see cref="PhaseProbe"/> splits a task's requests by the part of its life that made them. SelfHost runs
 /// this step without its reconciliation sweep, whose visits to finished tasks are measured apart (the idle step).
 /// </summary>
-public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<TransactionBenchmark> logger)
+public sealed class TransactionBenchmark(BenchOptions options, ILogger logger)
 {
     /// <summary>
     /// Enough tasks to touch (nearly) every counter shard of the index partitions a no-op task passes through
@@ -50,17 +50,17 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
-        using var proxy = new ProxyCounts(options.ProxyControl);
-        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
+        await using var system = await BenchSystem.StartAsync(options, logger, cancellationToken);
+        var (api, proxy) = (system.Api, system.Counter);
+        var observer = StoreObserver.Of(options);
 
         logger.LogInformation("Settling {Seconds} s, then SelfHost alone for {Idle} s", options.SettleSeconds, options.HostIdleSeconds);
         await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
-        var load = MachineLoad.Start(options.Pids);
-        var hostIdle = await proxy.MeasureAsync("selfhost idle", () => Task.Delay(TimeSpan.FromSeconds(options.HostIdleSeconds), cancellationToken), cancellationToken);
+        var load = system.StartLoad();
+        var hostIdle = await proxy.MeasureAsync("selfhost idle", () => Task.Delay(TimeSpan.FromSeconds(options.HostIdleSeconds), cancellationToken));
 
-        var agent = new PollingAgent("bench-tx-" + Guid.NewGuid().ToString("N")[..6], api, options, _ => Task.CompletedTask);
-        await agent.RegisterAsync(cancellationToken);
+        var agent = new PollingAgent(system, "bench-tx-" + Guid.NewGuid().ToString("N")[..6], options, _ => Task.CompletedTask);
+        await agent.RegisterAsync();
         using var stopAgent = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var agentLoop = agent.RunAsync(stopAgent.Token);
         CountWindow agentIdle, sequential, timers, concurrent;
@@ -71,7 +71,7 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
 
             await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
             logger.LogInformation("SelfHost with an idle fake agent for {Idle} s", options.IdleSeconds);
-            agentIdle = await proxy.MeasureAsync("selfhost + idle fake agent", () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken), cancellationToken);
+            agentIdle = await proxy.MeasureAsync("selfhost + idle fake agent", () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken));
 
             logger.LogInformation("{Tasks} no-op tasks one at a time", options.TransactionTasks);
             sequential = await proxy.MeasureAsync("one at a time", async () =>
@@ -82,17 +82,17 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
                 }
 
                 await Task.Delay(Trailing, cancellationToken);
-            }, cancellationToken);
+            });
 
             // Each task's timeout timer was armed for its first check and cannot be withdrawn: its message fires
             // TaskWorkflow.FirstCheckSeconds after the dispatch and the engine visits the finished instance. Counted here, apart.
             var lastTimerDue = TimeSpan.FromSeconds(TaskWorkflow.FirstCheckSeconds + 5) - TimeSpan.FromSeconds(sequential.Seconds / options.TransactionTasks) - Trailing;
             logger.LogInformation("The one-at-a-time tasks' timers, for {Seconds:F0} s", lastTimerDue.TotalSeconds);
-            timers = await proxy.MeasureAsync("their timers, later", () => Task.Delay(lastTimerDue, cancellationToken), cancellationToken);
+            timers = await proxy.MeasureAsync("their timers, later", () => Task.Delay(lastTimerDue, cancellationToken));
 
             await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
             logger.LogInformation("{Tasks} no-op tasks at once", options.TransactionTasks);
-            concurrent = await proxy.MeasureAsync("all at once", () => RunBurstAsync(api, observer, options.TransactionTasks, "burst", cancellationToken), cancellationToken);
+            concurrent = await proxy.MeasureAsync("all at once", () => RunBurstAsync(api, observer, options.TransactionTasks, "burst", cancellationToken));
 
         }
         finally
@@ -103,7 +103,7 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
 
         logger.LogInformation("{Tasks} tasks with the bench as the agent, counted per part of their life", options.ProbeTasks);
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-        var phases = await new PhaseProbe(options, api, proxy, observer).RunAsync(options.ProbeTasks, hostIdle, cancellationToken);
+        var phases = await new PhaseProbe(system, options, observer).RunAsync(options.ProbeTasks, hostIdle, cancellationToken);
         var result = new TransactionsResult(
             options.Label,
             options.EnginePollingMs,
@@ -120,55 +120,53 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
             phases,
             load.Stop());
 
-        await ResultFiles.WriteAsync(options, options.Label + ".json", result);
+        await Results.WriteAsync(options, options.Label + ".json", result);
         logger.LogInformation(
             "Per task, one at a time: {Sequential:F1} storage requests, and {Timers:F1} later for its timer; all at once: {Concurrent:F1} (agent included)",
             result.SequentialPerTask.Values.Sum(), result.SequentialTimersPerTask.Values.Sum(), result.ConcurrentPerTask.Values.Sum());
     }
 
     /// <summary>
-    /// Counts a quiet window of <see cref="DispatchBenchOptions.IdleSeconds"/> after <see cref="DispatchBenchOptions.SettleSeconds"/>
+    /// Counts a quiet window of <see cref="BenchOptions.IdleSeconds"/> after <see cref="BenchOptions.SettleSeconds"/>
     /// (start-up, registration); keep it a multiple of the sweeps' intervals (10 s and 60 s) so each is in it as often.
     /// </summary>
     public async Task RunIdleAsync(string what, CancellationToken cancellationToken)
     {
-        using var proxy = new ProxyCounts(options.ProxyControl);
-        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
+        await using var system = await BenchSystem.StartAsync(options, logger, cancellationToken);
+        var observer = StoreObserver.Of(options);
         logger.LogInformation("Settling {Seconds} s, then counting {What} for {Idle} s", options.SettleSeconds, what, options.IdleSeconds);
         await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
-        var load = MachineLoad.Start(options.Pids);
-        var window = await proxy.MeasureAsync(what, () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken), cancellationToken);
+        var load = system.StartLoad();
+        var window = await system.Counter.MeasureAsync(what, () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken));
         var tasks = (await observer.GetAllTasksAsync(cancellationToken)).Count;
-        await ResultFiles.WriteAsync(options, options.Label + ".json", new IdleResult(options.Label, what, options.EnginePollingMs, options.Baseline, tasks, window, load.Stop()));
+        await Results.WriteAsync(options, options.Label + ".json", new IdleResult(options.Label, what, options.EnginePollingMs, options.Baseline, tasks, window, load.Stop()));
         logger.LogInformation("{What}: {Rate:F0} storage requests per minute", what, window.Total * 60 / window.Seconds);
     }
 
-    /// <summary>The system's quiet rate, then one task kept running for <see cref="DispatchBenchOptions.RunningSeconds"/>.</summary>
+    /// <summary>The system's quiet rate, then one task kept running for <see cref="BenchOptions.RunningSeconds"/>.</summary>
     public async Task RunRunningAsync(CancellationToken cancellationToken)
     {
-        using var api = new SchedulerApi(options.BaseUrl, options.ApiKey);
-        using var proxy = new ProxyCounts(options.ProxyControl);
-        var observer = new StoreObserver(options.Storage, options.HubConnection, options.Prefix, options.HubName);
+        await using var system = await BenchSystem.StartAsync(options, logger, cancellationToken);
+        var observer = StoreObserver.Of(options);
         var shortTask = (await observer.GetAllTasksAsync(cancellationToken)).FirstOrDefault(t => t.Status == "completed")?.Id
             ?? throw new InvalidOperationException("The running step compares with a finished task: run it on a system that has one.");
         await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
-        var load = MachineLoad.Start(options.Pids);
+        var load = system.StartLoad();
         logger.LogInformation("Quiet for {Idle} s, then one task running for {Seconds} s, heart-beaten every 10 s", options.IdleSeconds, options.RunningSeconds);
-        var background = await proxy.MeasureAsync("quiet", () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken), cancellationToken);
-        var running = await new PhaseProbe(options, api, proxy, observer).RunRunningAsync(TimeSpan.FromSeconds(options.RunningSeconds), background, shortTask, cancellationToken);
-        await ResultFiles.WriteAsync(options, options.Label + ".json", new RunningResult(options.Label, running, background, load.Stop()));
+        var background = await system.Counter.MeasureAsync("quiet", () => Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellationToken));
+        var running = await new PhaseProbe(system, options, observer).RunRunningAsync(TimeSpan.FromSeconds(options.RunningSeconds), background, shortTask, cancellationToken);
+        await Results.WriteAsync(options, options.Label + ".json", new RunningResult(options.Label, running, background, load.Stop()));
         logger.LogInformation("A running task: {Rate:F1} storage requests per minute; history {Rows} rows", running.PerMinute.Values.Sum(), running.HistoryRows);
     }
 
-    private static async Task<string> RunOneAsync(SchedulerApi api, StoreObserver observer, string name, CancellationToken cancellationToken)
+    private static async Task<string> RunOneAsync(HttpClient api, StoreObserver observer, string name, CancellationToken cancellationToken)
     {
-        var id = await api.CreateTaskAsync(name, "true", 5, cancellationToken);
-        return await observer.WaitForOrchestrationAsync(id, TaskTimeout, cancellationToken)
-            ? id
-            : throw new TimeoutException($"The orchestration of {id} did not complete within {TaskTimeout.TotalSeconds} s.");
+        var id = await api.CreateTaskAsync(name);
+        await observer.WaitForOrchestrationAsync(id, TaskTimeout, cancellationToken);
+        return id;
     }
 
-    private async Task RunBurstAsync(SchedulerApi api, StoreObserver observer, int tasks, string name, CancellationToken cancellationToken)
+    private async Task RunBurstAsync(HttpClient api, StoreObserver observer, int tasks, string name, CancellationToken cancellationToken)
     {
         var before = await observer.CountCompletedOrchestrationsAsync(cancellationToken);
         var next = -1;
@@ -177,7 +175,7 @@ public sealed class TransactionBenchmark(DispatchBenchOptions options, ILogger<T
             int index;
             while ((index = Interlocked.Increment(ref next)) < tasks)
             {
-                await api.CreateTaskAsync($"{name}-{index}", "true", 5, cancellationToken);
+                await api.CreateTaskAsync($"{name}-{index}");
             }
         }));
         if (await observer.WaitForCompletedOrchestrationsAsync(before + tasks, TimeSpan.FromSeconds(options.MaxSeconds), cancellationToken) is null)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace TaskScheduler.DispatchBench;
+namespace TaskScheduler.Bench;
 
 /// <summary>
 /// CPU used during a measurement, in cores: by the benchmark's own processes (and each of them by name), and by
