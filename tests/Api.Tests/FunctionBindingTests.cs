@@ -7,6 +7,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TaskScheduler.Core.Api.OpenApi;
 using TaskScheduler.Core.Auth;
 using TaskScheduler.Functions.Http;
 using TaskScheduler.SelfHost;
@@ -96,11 +97,13 @@ public class FunctionBindingTests
     {
         [Function("OkObject")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static OkObjectResult Ok([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ok/{name}")] HttpRequest request, string name) =>
             new(new Thing(name));
 
         [Function("Json")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static async Task<JsonResult> JsonAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "json/{name}")] HttpRequest request, string name, CancellationToken cancellationToken)
         {
             await Task.Yield();
@@ -110,11 +113,13 @@ public class FunctionBindingTests
 
         [Function("Minimal")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static ValueTask<IResult> MinimalAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "minimal/{name}")] HttpRequest request, string name) =>
             ValueTask.FromResult(Results.Text(name));
 
         [Function("Optional")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static IResult Optional([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "optional/{name?}")] HttpRequest request, string? name) =>
             Results.Text(name ?? "(none)");
     }
@@ -123,6 +128,7 @@ public class FunctionBindingTests
     {
         [Function("ValueNotInRoute")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static IActionResult Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "things/{id}")] HttpRequest request, string id, string name) =>
             new OkResult();
     }
@@ -131,6 +137,7 @@ public class FunctionBindingTests
     {
         [Function("RouteValueAsInt")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static IActionResult Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "things/{id}")] HttpRequest request, int id) =>
             new OkResult();
     }
@@ -139,6 +146,7 @@ public class FunctionBindingTests
     {
         [Function("TakesFunctionContext")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static IActionResult Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "things")] HttpRequest request, FunctionContext context) =>
             new OkResult();
     }
@@ -147,6 +155,7 @@ public class FunctionBindingTests
     {
         [Function("TriggerAsRequestData")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static IActionResult Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "things")] HttpRequestData request) =>
             new OkResult();
     }
@@ -155,6 +164,7 @@ public class FunctionBindingTests
     {
         [Function("BodyConverter")]
         [RequiresScope(Scopes.TasksWrite)]
+        [ApiOperation("A test function.")]
         public static IActionResult Post([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "things")] HttpRequest request, [Microsoft.Azure.Functions.Worker.Http.FromBody] Thing body) =>
             new OkResult();
     }
@@ -163,6 +173,7 @@ public class FunctionBindingTests
     {
         [Function("UnknownParameter")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static IActionResult Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "things")] HttpRequest request, ILogger logger) =>
             new OkResult();
     }
@@ -171,6 +182,7 @@ public class FunctionBindingTests
     {
         [Function("ReturnsString")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static string Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "things")] HttpRequest request) => "text";
     }
 
@@ -178,6 +190,7 @@ public class FunctionBindingTests
     {
         [Function("ReturnsBareTask")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static Task Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "things")] HttpRequest request) => Task.CompletedTask;
     }
 
@@ -185,6 +198,7 @@ public class FunctionBindingTests
     {
         [Function("ReturnsTaskOfObject")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public static Task<object> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "things")] HttpRequest request) =>
             Task.FromResult<object>(new OkResult());
     }
@@ -193,6 +207,7 @@ public class FunctionBindingTests
     {
         [Function("WritesOutputBinding")]
         [RequiresScope(Scopes.TasksWrite)]
+        [ApiOperation("A test function.")]
         [QueueOutput("things")]
         public static IActionResult Post([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "things")] HttpRequest request) =>
             new OkResult();
@@ -206,6 +221,7 @@ public class FunctionBindingTests
 
         [Function("NoPublicConstructor")]
         [RequiresScope(Scopes.TasksRead)]
+        [ApiOperation("A test function.")]
         public IActionResult Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "things")] HttpRequest request) =>
             new OkResult();
     }

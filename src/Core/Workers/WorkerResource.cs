@@ -32,36 +32,22 @@ public record WorkerResource(
         worker.Status == WorkerStatus.Offline ? [] : JsonSerializer.Deserialize<string[]>(worker.CurrentTaskIds) ?? [];
 }
 
-/// <summary>A worker as <c>GET /workers/{id}</c> shows it: with its current task ids and resource usage.</summary>
-public sealed record WorkerDetailResource(
-    string Id,
-    string Hostname,
-    string Status,
-    long TasksCompleted,
-    long TasksFailed,
-    int CurrentTasks,
-    IReadOnlyList<string> CurrentTaskIds,
-    DateTimeOffset LastHeartbeat,
-    DateTimeOffset RegisteredAt,
-    string Version,
-    IReadOnlyList<string> Tags,
-    WorkerResources Resources)
+/// <summary>A worker as <c>GET /workers/{id}</c> shows it: the list's fields, with its current task ids and resource usage.</summary>
+public sealed record WorkerDetailResource : WorkerResource
 {
-    public static WorkerDetailResource From(WorkerEntity worker)
+    private WorkerDetailResource(WorkerResource summary, IReadOnlyList<string> currentTaskIds, WorkerResources resources)
+        : base(summary)
     {
-        var summary = WorkerResource.From(worker);
-        return new(
-            summary.Id,
-            summary.Hostname,
-            summary.Status,
-            summary.TasksCompleted,
-            summary.TasksFailed,
-            summary.CurrentTasks,
-            WorkerResource.CurrentTaskIdsOf(worker),
-            summary.LastHeartbeat,
-            summary.RegisteredAt,
-            summary.Version,
-            summary.Tags,
-            new WorkerResources(worker.CpuUsage, worker.MemoryUsage, worker.DiskUsage));
+        CurrentTaskIds = currentTaskIds;
+        Resources = resources;
     }
+
+    public IReadOnlyList<string> CurrentTaskIds { get; }
+
+    public WorkerResources Resources { get; }
+
+    public static new WorkerDetailResource From(WorkerEntity worker) => new(
+        WorkerResource.From(worker),
+        CurrentTaskIdsOf(worker),
+        new WorkerResources(worker.CpuUsage, worker.MemoryUsage, worker.DiskUsage));
 }

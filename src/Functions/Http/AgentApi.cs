@@ -1,12 +1,6 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using TaskScheduler.AgentProtocol;
-using TaskScheduler.Core.Api;
-using TaskScheduler.Core.Api.OpenApi;
-using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workers;
 using TaskScheduler.Core.Workflow;
@@ -27,7 +21,7 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
         string id,
         [DurableClient] DurableTaskClient client)
     {
-        var claim = await ReadClaimAsync(request, id);
+        var claim = await RequestBody.ReadTaskCallAsync(request, id, AgentRequests.ParseClaim);
         var task = await lifecycle.ClaimAsync(id, claim.WorkerId, claim.Attempt, client, CancellationToken.None);
         return ApiResults.Ok(new ClaimedAttempt(
             task.Id,
@@ -62,11 +56,8 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/logs")] HttpRequest request,
         string id)
     {
-        var cancellationToken = request.HttpContext.RequestAborted;
-        TaskIds.Require(id);
-        using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
-        var (workerId, attempt, lines) = AgentRequests.ParseLogs(body.RootElement, clock.GetUtcNow());
-        await lifecycle.AppendLogsAsync(new AttemptRef(id, attempt), workerId, lines, cancellationToken);
+        var (workerId, attempt, lines) = await RequestBody.ReadTaskCallAsync(request, id, root => AgentRequests.ParseLogs(root, clock.GetUtcNow()));
+        await lifecycle.AppendLogsAsync(new AttemptRef(id, attempt), workerId, lines, request.HttpContext.RequestAborted);
         return ApiResults.Ok(new LogBatchReply(lines.Count));
     }
 
@@ -76,18 +67,8 @@ public sealed class AgentApi(TaskLifecycle lifecycle, TimeProvider clock)
         DurableTaskClient client,
         Func<JsonElement, (string WorkerId, int Attempt, AttemptOutcome Outcome)> parse)
     {
-        var cancellationToken = request.HttpContext.RequestAborted;
-        TaskIds.Require(id);
-        using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
-        var (workerId, attempt, outcome) = parse(body.RootElement);
+        var (workerId, attempt, outcome) = await RequestBody.ReadTaskCallAsync(request, id, parse);
         var task = await lifecycle.EndAttemptAsync(new AttemptRef(id, attempt), workerId, outcome, client, CancellationToken.None);
         return ApiResults.Ok(new AttemptEndReply(id, task.Status.ToWire(), task.RetryCount, task.UpdatedAt));
-    }
-
-    private static async Task<ClaimRequest> ReadClaimAsync(HttpRequest request, string id)
-    {
-        TaskIds.Require(id);
-        using var body = await RequestBody.ReadJsonAsync(request, request.HttpContext.RequestAborted);
-        return AgentRequests.ParseClaim(body.RootElement);
     }
 }

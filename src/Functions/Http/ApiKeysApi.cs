@@ -1,9 +1,3 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
-using TaskScheduler.Core.Api.OpenApi;
-using TaskScheduler.Core.Auth;
-
 namespace TaskScheduler.Functions.Http;
 
 /// <summary>API keys, for admins: create (the reply holds the key, once), list, revoke.</summary>

@@ -1,4 +1,3 @@
-using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Tasks;
 
 namespace TaskScheduler.Functions.Http;

@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using TaskScheduler.Core.Api;
-
 namespace TaskScheduler.Functions.Http;
 
 /// <summary>Writes an <see cref="Envelope"/> in the API's JSON dialect with a status code.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Http;
-using TaskScheduler.Core.Auth;
-
 namespace TaskScheduler.Functions.Http;
 
 /// <summary>

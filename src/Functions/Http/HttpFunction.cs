@@ -1,5 +1,4 @@
 using System.Reflection;
-using TaskScheduler.Core.Api.OpenApi;
 
 namespace TaskScheduler.Functions.Http;
 

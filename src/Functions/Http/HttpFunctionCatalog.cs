@@ -1,10 +1,6 @@
 using System.Reflection;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
-using Microsoft.Azure.Functions.Worker;
-using TaskScheduler.Core.Api.OpenApi;
-using TaskScheduler.Core.Auth;
 
 namespace TaskScheduler.Functions.Http;
 

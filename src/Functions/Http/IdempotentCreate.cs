@@ -1,8 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using TaskScheduler.Core.Api;
-using TaskScheduler.Core.Auth;
 
 namespace TaskScheduler.Functions.Http;
 

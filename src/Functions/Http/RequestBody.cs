@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Unicode;
-using Microsoft.AspNetCore.Http;
-using TaskScheduler.Core.Api;
+using TaskScheduler.Core.Tasks;
 
 namespace TaskScheduler.Functions.Http;
 
@@ -15,6 +14,17 @@ public static class RequestBody
     public const int MaxBytes = 1024 * 1024;
 
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 32 };
+
+    /// <summary>
+    /// An agent's call on a task: the id is checked first (a malformed one is a 404 without reading the body), then
+    /// the body is read and parsed.
+    /// </summary>
+    public static async Task<T> ReadTaskCallAsync<T>(HttpRequest request, string id, Func<JsonElement, T> parse)
+    {
+        TaskIds.Require(id);
+        using var body = await ReadJsonAsync(request, request.HttpContext.RequestAborted);
+        return parse(body.RootElement);
+    }
 
     public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {

@@ -1,10 +1,4 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using TaskScheduler.Core.Api;
-using TaskScheduler.Core.Api.OpenApi;
-using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Schedules;
 using TaskScheduler.Core.Tasks;
 

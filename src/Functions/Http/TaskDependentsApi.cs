@@ -1,9 +1,3 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
-using TaskScheduler.Core.Api;
-using TaskScheduler.Core.Api.OpenApi;
-using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Tasks;
 
 namespace TaskScheduler.Functions.Http;

@@ -1,11 +1,5 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using TaskScheduler.AgentProtocol;
-using TaskScheduler.Core.Api;
-using TaskScheduler.Core.Api.OpenApi;
-using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workers;
@@ -118,11 +112,8 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tasks/{id}/checkpoint")] HttpRequest request,
         string id)
     {
-        var cancellationToken = request.HttpContext.RequestAborted;
-        TaskIds.Require(id);
-        using var body = await RequestBody.ReadJsonAsync(request, cancellationToken);
-        var checkpoint = AgentRequests.ParseCheckpoint(body.RootElement);
-        var updated = await lifecycle.CheckpointAsync(id, checkpoint.CheckpointData!.Value, checkpoint.WorkerId, checkpoint.Attempt, cancellationToken);
+        var checkpoint = await RequestBody.ReadTaskCallAsync(request, id, AgentRequests.ParseCheckpoint);
+        var updated = await lifecycle.CheckpointAsync(id, checkpoint.CheckpointData!.Value, checkpoint.WorkerId, checkpoint.Attempt, request.HttpContext.RequestAborted);
         return ApiResults.Ok(new CheckpointReply(id, TaskResource.From(updated).CheckpointData, updated.UpdatedAt));
     }
 

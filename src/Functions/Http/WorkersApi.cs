@@ -1,10 +1,4 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Azure.Functions.Worker;
 using TaskScheduler.AgentProtocol;
-using TaskScheduler.Core.Api;
-using TaskScheduler.Core.Api.OpenApi;
-using TaskScheduler.Core.Auth;
 using TaskScheduler.Core.Tasks;
 using TaskScheduler.Core.Workers;
 

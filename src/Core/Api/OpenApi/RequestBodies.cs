@@ -63,17 +63,7 @@ public static class RequestBodies
     public static RequestBody TaskUpdate { get; } = new(
         "TaskUpdate",
         "The fields to change: name, description and tags at any time; the others only while the task is pending (else 409).",
-        new Dictionary<string, JsonObject>
-        {
-            ["name"] = Name,
-            ["description"] = Description,
-            ["priority"] = Priority,
-            ["max_retries"] = MaxRetries,
-            ["scheduled_at"] = ScheduledAt,
-            ["timeout_seconds"] = TimeoutSeconds,
-            ["tags"] = Tags,
-            ["dependencies"] = Dependencies,
-        },
+        TaskCreate.Fields.Where(f => f.Key is not ("command" or "checkpoint_enabled")).ToDictionary(),
         []);
 
     /// <summary>The task a schedule's firings make: a new task without <c>scheduled_at</c> and <c>dependencies</c>.</summary>
