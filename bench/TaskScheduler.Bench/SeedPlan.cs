@@ -54,7 +54,7 @@ public static class SeedPlan
                 Id = TaskIds.New(),
                 Name = string.Concat(Words[random.Next(Words.Length)], "-", i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)),
                 Command = "echo bench",
-                Priority = random.Next(TaskDefaults.MinPriority, TaskDefaults.MaxPriority + 1),
+                Priority = random.Next(TaskLimits.MinPriority, TaskLimits.MaxPriority + 1),
                 RetriesLeft = TaskDefaults.MaxRetries,
                 ScheduledAt = random.Next(100) < 30 ? createdAt + TimeSpan.FromMinutes(random.Next(1, 600)) : null,
                 Tags = tags,

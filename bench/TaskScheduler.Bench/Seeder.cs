@@ -37,7 +37,7 @@ public sealed partial class Seeder(BenchOptions options, ILoggerFactory loggerFa
             if (seed.FinalState != TaskState.Pending)
             {
                 var moved = await bench.Repository.UpdateAsync(seed.Task.Id, task => SeedPlan.MoveTo(task, seed.FinalState), ct);
-                if (moved?.Task.Status != seed.FinalState)
+                if (moved?.Item.Status != seed.FinalState)
                 {
                     throw new InvalidOperationException($"Task {seed.Task.Id} did not move to {seed.FinalState}.");
                 }

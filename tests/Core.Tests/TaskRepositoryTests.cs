@@ -59,9 +59,9 @@ public class TaskRepositoryTests
 
         var stored = await repository.GetAsync(task.Id, CancellationToken.None);
         Assert.NotNull(stored);
-        Assert.Equal(task with { Tags = stored!.Task.Tags, Dependencies = stored.Task.Dependencies }, stored.Task);
-        Assert.Equal(task.Tags, stored.Task.Tags);
-        Assert.Equal(task.Dependencies, stored.Task.Dependencies);
+        Assert.Equal(task with { Tags = stored!.Item.Tags, Dependencies = stored.Item.Dependencies }, stored.Item);
+        Assert.Equal(task.Tags, stored.Item.Tags);
+        Assert.Equal(task.Dependencies, stored.Item.Dependencies);
     }
 
     [Fact]
@@ -73,11 +73,11 @@ public class TaskRepositoryTests
         var first = (await repository.GetAsync(task.Id, CancellationToken.None))!;
         var second = (await repository.GetAsync(task.Id, CancellationToken.None))!;
 
-        await repository.ReplaceAsync(first, first.Task with { Name = "winner" }, CancellationToken.None);
+        await repository.ReplaceAsync(first, first.Item with { Name = "winner" }, CancellationToken.None);
         await Assert.ThrowsAsync<ConcurrencyConflictException>(() =>
-            repository.ReplaceAsync(second, second.Task with { Name = "loser" }, CancellationToken.None));
+            repository.ReplaceAsync(second, second.Item with { Name = "loser" }, CancellationToken.None));
 
-        Assert.Equal("winner", (await repository.GetAsync(task.Id, CancellationToken.None))!.Task.Name);
+        Assert.Equal("winner", (await repository.GetAsync(task.Id, CancellationToken.None))!.Item.Name);
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public class TaskRepositoryTests
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
             repository.UpdateAsync(task.Id, t => t with { RetryCount = t.RetryCount + 1 }, CancellationToken.None)));
 
-        Assert.Equal(8, (await repository.GetAsync(task.Id, CancellationToken.None))!.Task.RetryCount);
+        Assert.Equal(8, (await repository.GetAsync(task.Id, CancellationToken.None))!.Item.RetryCount);
     }
 
     [Fact]
@@ -257,7 +257,7 @@ public class TaskRepositoryTests
         await Assert.ThrowsAsync<CrashException>(() => repository.UpdateAsync(task.Id, t => t with { Status = TaskState.Queued }, CancellationToken.None));
 
         var restarted = await NewRepositoryAsync(prefix);
-        Assert.Equal(TaskState.Queued, (await restarted.GetAsync(task.Id, CancellationToken.None))!.Task.Status);
+        Assert.Equal(TaskState.Queued, (await restarted.GetAsync(task.Id, CancellationToken.None))!.Item.Status);
         Assert.Equal(task.Id, Assert.Single((await restarted.ListAsync(Query(TaskState.Queued), CancellationToken.None)).Items).Id);
         Assert.Equal(task.Id, Assert.Single((await restarted.ListAsync(Query(TaskState.Queued, "x"), CancellationToken.None)).Items).Id);
         Assert.Empty((await restarted.ListAsync(Query(TaskState.Pending), CancellationToken.None)).Items);
@@ -285,7 +285,7 @@ public class TaskRepositoryTests
         await Assert.ThrowsAsync<CrashException>(() => repository.UpdateAsync(task.Id, t => t with { Status = TaskState.Queued }, CancellationToken.None));
 
         var restarted = await NewRepositoryAsync(prefix);
-        Assert.Equal(TaskState.Pending, (await restarted.GetAsync(task.Id, CancellationToken.None))!.Task.Status);
+        Assert.Equal(TaskState.Pending, (await restarted.GetAsync(task.Id, CancellationToken.None))!.Item.Status);
         Assert.Equal(task.Id, Assert.Single((await restarted.ListAsync(Query(TaskState.Pending), CancellationToken.None)).Items).Id);
         Assert.Empty((await restarted.ListAsync(Query(TaskState.Queued), CancellationToken.None)).Items);
         Assert.Equal(task.Id, Assert.Single((await restarted.ListAsync(Query(), CancellationToken.None)).Items).Id);
@@ -301,9 +301,9 @@ public class TaskRepositoryTests
         var first = (await repository.GetAsync(task.Id, CancellationToken.None))!;
         var second = (await repository.GetAsync(task.Id, CancellationToken.None))!;
 
-        await repository.ReplaceAsync(first, first.Task with { Status = TaskState.Queued }, CancellationToken.None);
+        await repository.ReplaceAsync(first, first.Item with { Status = TaskState.Queued }, CancellationToken.None);
         await Assert.ThrowsAsync<ConcurrencyConflictException>(() =>
-            repository.ReplaceAsync(second, second.Task with { Status = TaskState.Cancelled }, CancellationToken.None));
+            repository.ReplaceAsync(second, second.Item with { Status = TaskState.Cancelled }, CancellationToken.None));
 
         var reader = await NewRepositoryAsync(prefix);
         Assert.Equal(0, (await reader.ListAsync(Query(TaskState.Cancelled), CancellationToken.None)).Total);
@@ -337,7 +337,7 @@ public class TaskRepositoryTests
             return t.Status == TaskState.Running ? t with { Status = TaskState.Failed } : t;
         }, CancellationToken.None);
         Assert.Equal([TaskState.Running, TaskState.Completed], seen);
-        Assert.Equal(TaskState.Completed, (await other.GetAsync(task.Id, CancellationToken.None))!.Task.Status);
+        Assert.Equal(TaskState.Completed, (await other.GetAsync(task.Id, CancellationToken.None))!.Item.Status);
         Assert.Equal(0, (await other.ListAsync(Query(TaskState.Failed), CancellationToken.None)).Total);
     }
 

@@ -136,7 +136,7 @@ public sealed partial class ScheduleService(
         _ = await FindAsync(id, cancellationToken) ?? throw ScheduleNotFound(id);
         var ids = await repository.GetRunTaskIdsAsync(id, cancellationToken);
         var found = await Task.WhenAll(ids.Skip(page.Skip).Take(page.Limit).Select(taskId => tasks.GetAsync(taskId, cancellationToken)));
-        return (found.Where(t => t is not null).Select(t => t!.Task).ToList(), page.Meta(ids.Count));
+        return (found.Where(t => t is not null).Select(t => t!.Item).ToList(), page.Meta(ids.Count));
     }
 
     /// <summary>
@@ -261,7 +261,7 @@ public sealed partial class ScheduleService(
         }
 
         if (lastTaskId is not null && schedule.OverlapPolicy != OverlapPolicy.Allow
-            && await tasks.GetAsync(lastTaskId, CancellationToken.None) is { Task.Status: var status } && !status.IsTerminal())
+            && await tasks.GetAsync(lastTaskId, CancellationToken.None) is { Item.Status: var status } && !status.IsTerminal())
         {
             if (schedule.OverlapPolicy == OverlapPolicy.Skip)
             {

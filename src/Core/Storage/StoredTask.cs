@@ -4,4 +4,4 @@ using TaskScheduler.Core.Tasks;
 namespace TaskScheduler.Core.Storage;
 
 /// <summary>A task as read, with the ETag any write of it must present.</summary>
-public sealed record StoredTask(TaskItem Task, ETag ETag);
+public sealed record StoredTask(TaskItem Item, ETag ETag);

@@ -97,7 +97,7 @@ public static class TaskIndexKeys
             TaskSortField.CreatedAt => Ticks(task.CreatedAt, descending),
             TaskSortField.UpdatedAt => Ticks(task.UpdatedAt, descending),
             TaskSortField.ScheduledAt => task.ScheduledAt is { } at ? Ticks(at, descending) : NullTime,
-            TaskSortField.Priority => (descending ? TaskDefaults.MaxPriority - task.Priority : task.Priority).ToString("00", CultureInfo.InvariantCulture),
+            TaskSortField.Priority => (descending ? TaskLimits.MaxPriority - task.Priority : task.Priority).ToString("00", CultureInfo.InvariantCulture),
             TaskSortField.Name => NameKey(task.Name, descending),
             _ => throw new ArgumentOutOfRangeException(nameof(field), field, null),
         };

@@ -55,7 +55,7 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            await index.UndoEnterAsync(move, (await GetAsync(task.Id, CancellationToken.None))?.Task, CancellationToken.None);
+            await index.UndoEnterAsync(move, (await GetAsync(task.Id, CancellationToken.None))?.Item, CancellationToken.None);
             throw;
         }
 
@@ -67,7 +67,7 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
     public async Task<StoredTask> ReplaceAsync(StoredTask current, TaskItem updated, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var move = TaskIndex.Plan(current.Task, updated);
+        var move = TaskIndex.Plan(current.Item, updated);
         await index.EnterAsync(move, CancellationToken.None);
         Response response;
         try
@@ -76,14 +76,14 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404)
         {
-            _remembered.Remove(current.Task.Id);
+            _remembered.Remove(current.Item.Id);
             if (move.Enters)
             {
-                var winner = await GetAsync(current.Task.Id, CancellationToken.None);
-                await index.UndoEnterAsync(move, winner?.Task, CancellationToken.None);
+                var winner = await GetAsync(current.Item.Id, CancellationToken.None);
+                await index.UndoEnterAsync(move, winner?.Item, CancellationToken.None);
             }
 
-            throw new ConcurrencyConflictException($"Task {current.Task.Id} changed while it was being updated.", ex);
+            throw new ConcurrencyConflictException($"Task {current.Item.Id} changed while it was being updated.", ex);
         }
 
         await index.SettleAsync(move, CancellationToken.None);
@@ -97,7 +97,7 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
     /// </summary>
     public async Task<StoredTask?> UpdateAsync(string id, Func<TaskItem, TaskItem> change, CancellationToken cancellationToken)
     {
-        if (_remembered.TryGetValue(id, out StoredTask? remembered) && remembered is not null && TryChange(remembered.Task, change) is { } proposed)
+        if (_remembered.TryGetValue(id, out StoredTask? remembered) && remembered is not null && TryChange(remembered.Item, change) is { } proposed)
         {
             try
             {
@@ -117,8 +117,8 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
                 return null;
             }
 
-            var updated = change(current.Task);
-            if (ReferenceEquals(updated, current.Task))
+            var updated = change(current.Item);
+            if (ReferenceEquals(updated, current.Item))
             {
                 return current;
             }
@@ -136,20 +136,20 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
     /// <summary>Deletes a task if unchanged since read, with its index rows and the dependency edges it owns.</summary>
     public async Task DeleteAsync(StoredTask current, CancellationToken cancellationToken)
     {
-        _remembered.Remove(current.Task.Id);
+        _remembered.Remove(current.Item.Id);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            await _tasks.DeleteEntityAsync(current.Task.Id, current.Task.Id, current.ETag, CancellationToken.None);
+            await _tasks.DeleteEntityAsync(current.Item.Id, current.Item.Id, current.ETag, CancellationToken.None);
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
-            throw new ConcurrencyConflictException($"Task {current.Task.Id} changed while it was being deleted.", ex);
+            throw new ConcurrencyConflictException($"Task {current.Item.Id} changed while it was being deleted.", ex);
         }
 
-        await index.ApplyAsync(current.Task, null, CancellationToken.None);
-        await Task.WhenAll(current.Task.Dependencies.Select(dependency =>
-            _dependents.DeleteEntityAsync(dependency, current.Task.Id, ETag.All, CancellationToken.None)));
+        await index.ApplyAsync(current.Item, null, CancellationToken.None);
+        await Task.WhenAll(current.Item.Dependencies.Select(dependency =>
+            _dependents.DeleteEntityAsync(dependency, current.Item.Id, ETag.All, CancellationToken.None)));
     }
 
     /// <summary>
@@ -228,9 +228,9 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
         {
             // Skip an index row of a partition its task is not in (deleted, moved, or the row of a write that did
             // not happen), and a second row of the same task (an interrupted re-key left its old row).
-            if (tasks[i] is { } stored && TaskIndexKeys.Partitions(stored.Task).Contains(rows[i].Partition) && seen.Add(stored.Task.Id))
+            if (tasks[i] is { } stored && TaskIndexKeys.Partitions(stored.Item).Contains(rows[i].Partition) && seen.Add(stored.Item.Id))
             {
-                items.Add(stored.Task);
+                items.Add(stored.Item);
             }
         }
 
@@ -257,7 +257,7 @@ public sealed class TaskRepository(SchedulerStorage storage, TaskIndex index) : 
     {
         if (stored.ETag != default)
         {
-            var task = stored.Task;
+            var task = stored.Item;
             var size = 1024L + task.Command.Length + task.Name.Length + (task.Description?.Length ?? 0) + (task.CheckpointData?.Length ?? 0)
                 + (task.Result?.Length ?? 0) + (task.Error?.Length ?? 0) + task.SchedulerLog.Sum(line => line.Message.Length + 64);
             _remembered.Set(task.Id, stored, new MemoryCacheEntryOptions { Size = size, SlidingExpiration = RememberFor });

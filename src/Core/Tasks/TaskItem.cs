@@ -64,7 +64,7 @@ public sealed record TaskItem
 
     /// <summary>
     /// The scheduler's own log lines (queued, started, retrying, timed out...), kept in the row so that writing one
-    /// costs nothing beyond the transition it reports; the newest <see cref="TaskDefaults.SchedulerLogLines"/>.
+    /// costs nothing beyond the transition it reports; the newest <see cref="TaskLimits.SchedulerLogLines"/>.
     /// </summary>
     public IReadOnlyList<Logs.LogEntry> SchedulerLog { get; init; } = [];
 }

@@ -37,9 +37,9 @@ public static partial class TaskRequestParser
             {
                 errors.Add("command", "must not be empty");
             }
-            else if (command.Length > TaskDefaults.CommandMaxLength)
+            else if (command.Length > TaskLimits.CommandMaxLength)
             {
-                errors.Add("command", $"must be at most {TaskDefaults.CommandMaxLength} characters");
+                errors.Add("command", $"must be at most {TaskLimits.CommandMaxLength} characters");
             }
             else if (command.Contains('\0', StringComparison.Ordinal))
             {
@@ -47,9 +47,9 @@ public static partial class TaskRequestParser
             }
         }
 
-        var priority = ReadInt(body, "priority", TaskDefaults.MinPriority, TaskDefaults.MaxPriority, errors);
-        var maxRetries = ReadInt(body, "max_retries", 0, TaskDefaults.MaxRetriesLimit, errors);
-        var timeout = ReadInt(body, "timeout_seconds", 1, TaskDefaults.MaxTimeoutSeconds, errors);
+        var priority = ReadInt(body, "priority", TaskLimits.MinPriority, TaskLimits.MaxPriority, errors);
+        var maxRetries = ReadInt(body, "max_retries", 0, TaskLimits.MaxRetries, errors);
+        var timeout = ReadInt(body, "timeout_seconds", 1, TaskLimits.MaxTimeoutSeconds, errors);
         var scheduledAt = ReadScheduledAt(body, now, errors);
         var tags = ReadTags(body, errors);
         var dependencies = ReadDependencies(body, errors);
@@ -94,9 +94,9 @@ public static partial class TaskRequestParser
         {
             Name = body.TryGetProperty("name", out _) ? Optional.Of<string>(ReadName(body, errors, required: true) ?? string.Empty) : default,
             Description = ReadDescription(body, errors),
-            Priority = ReadInt(body, "priority", TaskDefaults.MinPriority, TaskDefaults.MaxPriority, errors),
-            MaxRetries = ReadInt(body, "max_retries", 0, TaskDefaults.MaxRetriesLimit, errors),
-            TimeoutSeconds = ReadInt(body, "timeout_seconds", 1, TaskDefaults.MaxTimeoutSeconds, errors),
+            Priority = ReadInt(body, "priority", TaskLimits.MinPriority, TaskLimits.MaxPriority, errors),
+            MaxRetries = ReadInt(body, "max_retries", 0, TaskLimits.MaxRetries, errors),
+            TimeoutSeconds = ReadInt(body, "timeout_seconds", 1, TaskLimits.MaxTimeoutSeconds, errors),
             ScheduledAt = ReadScheduledAt(body, now, errors),
             Tags = ReadTags(body, errors),
             Dependencies = ReadDependencies(body, errors),
@@ -158,9 +158,9 @@ public static partial class TaskRequestParser
         {
             errors.Add("name", "must not be empty");
         }
-        else if (name.Length > TaskDefaults.NameMaxLength)
+        else if (name.Length > TaskLimits.NameMaxLength)
         {
-            errors.Add("name", $"must be at most {TaskDefaults.NameMaxLength} characters");
+            errors.Add("name", $"must be at most {TaskLimits.NameMaxLength} characters");
         }
         else if (name.Any(char.IsControl))
         {
@@ -189,9 +189,9 @@ public static partial class TaskRequestParser
         }
 
         var description = element.GetString()!;
-        if (description.Length > TaskDefaults.DescriptionMaxLength)
+        if (description.Length > TaskLimits.DescriptionMaxLength)
         {
-            errors.Add("description", $"must be at most {TaskDefaults.DescriptionMaxLength} characters");
+            errors.Add("description", $"must be at most {TaskLimits.DescriptionMaxLength} characters");
         }
         else if (description.Contains('\0', StringComparison.Ordinal))
         {
@@ -226,7 +226,7 @@ public static partial class TaskRequestParser
     private static Optional<DateTimeOffset?> ReadScheduledAt(JsonElement body, DateTimeOffset now, Errors errors)
     {
         var value = ReadTimestamp(body, "scheduled_at", errors);
-        if (value is { HasValue: true, Value: { } at } && at > now + TaskDefaults.MaxScheduleAhead)
+        if (value is { HasValue: true, Value: { } at } && at > now + TaskLimits.MaxScheduleAhead)
         {
             errors.Add("scheduled_at", "must be at most 366 days in the future");
             return default;
@@ -269,7 +269,7 @@ public static partial class TaskRequestParser
 
     private static Optional<IReadOnlyList<string>> ReadTags(JsonElement body, Errors errors)
     {
-        var list = ReadStringArray(body, "tags", TaskDefaults.MaxTags, errors);
+        var list = ReadStringArray(body, "tags", TaskLimits.MaxTags, errors);
         if (!list.HasValue)
         {
             return list;
@@ -279,7 +279,7 @@ public static partial class TaskRequestParser
         {
             if (!IsValidTag(tag))
             {
-                errors.Add("tags", $"each tag must be 1-{TaskDefaults.TagMaxLength} characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+                errors.Add("tags", $"each tag must be 1-{TaskLimits.TagMaxLength} characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
                 return default;
             }
         }
@@ -289,7 +289,7 @@ public static partial class TaskRequestParser
 
     private static Optional<IReadOnlyList<string>> ReadDependencies(JsonElement body, Errors errors)
     {
-        var list = ReadStringArray(body, "dependencies", TaskDefaults.MaxDependencies, errors);
+        var list = ReadStringArray(body, "dependencies", TaskLimits.MaxDependencies, errors);
         if (list.HasValue && list.Value.Any(id => !TaskIds.IsValid(id)))
         {
             errors.Add("dependencies", "each dependency must be a task id");

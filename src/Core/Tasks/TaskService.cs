@@ -30,8 +30,8 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ti
         var ids = (await repository.GetDependentsAsync(id, cancellationToken)).Order(StringComparer.Ordinal).ToList();
         var rows = await Task.WhenAll(ids.Skip(page.Skip).Take(page.Limit).Select(dependent => repository.GetAsync(dependent, cancellationToken)));
         var items = rows
-            .Where(row => row is not null && row.Task.Dependencies.Contains(id, StringComparer.Ordinal))
-            .Select(row => row!.Task)
+            .Where(row => row is not null && row.Item.Dependencies.Contains(id, StringComparer.Ordinal))
+            .Select(row => row!.Item)
             .ToList();
         return (items, page.Meta(ids.Count));
     }
@@ -51,17 +51,17 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ti
 
         if (request.Dependencies.HasValue)
         {
-            var dropped = before.Task.Dependencies.Except(stored.Task.Dependencies, StringComparer.Ordinal).ToList();
+            var dropped = before.Item.Dependencies.Except(stored.Item.Dependencies, StringComparer.Ordinal).ToList();
             await repository.RemoveDependentAsync(id, dropped, cancellationToken);
         }
 
-        return stored.Task;
+        return stored.Item;
     }
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken)
     {
         var stored = await GetAsync(id, cancellationToken);
-        if (stored.Task.Status == TaskState.Running)
+        if (stored.Item.Status == TaskState.Running)
         {
             throw new TaskConflictException("A running task cannot be deleted; cancel it first.");
         }
@@ -69,9 +69,9 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ti
         foreach (var dependentId in await repository.GetDependentsAsync(id, cancellationToken))
         {
             var dependent = await repository.GetAsync(dependentId, cancellationToken);
-            if (dependent is not null && !dependent.Task.Status.IsTerminal() && dependent.Task.Dependencies.Contains(id))
+            if (dependent is not null && !dependent.Item.Status.IsTerminal() && dependent.Item.Dependencies.Contains(id))
             {
-                throw new TaskConflictException($"Task '{dependentId}' ({dependent.Task.Status.ToWire()}) depends on this task.");
+                throw new TaskConflictException($"Task '{dependentId}' ({dependent.Item.Status.ToWire()}) depends on this task.");
             }
         }
 
@@ -146,7 +146,7 @@ public sealed class TaskService(TaskRepository repository, TaskLogStore logs, Ti
             }
 
             var task = await repository.GetAsync(next, cancellationToken);
-            foreach (var dependency in task?.Task.Dependencies ?? [])
+            foreach (var dependency in task?.Item.Dependencies ?? [])
             {
                 frontier.Enqueue(dependency);
             }

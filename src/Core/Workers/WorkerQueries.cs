@@ -44,8 +44,8 @@ public sealed class WorkerQueries(WorkerRepository workers, TaskRepository tasks
         var page = PageRequest.From(query);
         var ids = await workers.GetTaskIdsAsync(id, cancellationToken);
         var found = await Task.WhenAll(ids.Select(taskId => tasks.GetAsync(taskId, cancellationToken)));
-        var matching = found.Where(t => t is not null && (status is null || t.Task.Status == status))
-            .Select(t => t!.Task)
+        var matching = found.Where(t => t is not null && (status is null || t.Item.Status == status))
+            .Select(t => t!.Item)
             .OrderByDescending(t => t.StartedAt ?? t.CreatedAt)
             .ToList();
         var items = matching.Skip(page.Skip).Take(page.Limit)

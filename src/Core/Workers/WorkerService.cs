@@ -30,7 +30,7 @@ public sealed partial class WorkerService(WorkerRepository workers, TaskReposito
         var id = registration.Id ?? "worker-" + Guid.CreateVersion7().ToString("N");
         var hostname = registration.Hostname ?? "unknown";
         var version = registration.Version ?? "unknown";
-        var tags = (registration.Tags ?? []).Distinct(StringComparer.Ordinal).Take(TaskDefaults.MaxTags).ToList();
+        var tags = (registration.Tags ?? []).Distinct(StringComparer.Ordinal).Take(TaskLimits.MaxTags).ToList();
         var concurrency = registration.Concurrency ?? 1;
         var now = clock.GetUtcNow();
         var previous = await workers.GetAsync(id, cancellationToken);
@@ -72,7 +72,7 @@ public sealed partial class WorkerService(WorkerRepository workers, TaskReposito
 
         var current = await Task.WhenAll(running.Select(r => TaskIds.IsValid(r.TaskId) ? tasks.GetAsync(r.TaskId, cancellationToken) : Task.FromResult<StoredTask?>(null)));
         var kill = running
-            .Where((r, i) => current[i] is not { Task: { Status: TaskState.Running } t } || t.Attempt != r.Attempt || t.WorkerId != worker.PartitionKey)
+            .Where((r, i) => current[i] is not { Item: { Status: TaskState.Running } t } || t.Attempt != r.Attempt || t.WorkerId != worker.PartitionKey)
             .ToList();
         return new HeartbeatReply(kill, HeartbeatIntervalSeconds, LeaseSeconds);
     }

@@ -88,11 +88,11 @@ public sealed class TaskLifecycle(
         TaskItem created;
         try
         {
-            created = (await tasks.InsertAsync(task, cancellationToken)).Task;
+            created = (await tasks.InsertAsync(task, cancellationToken)).Item;
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 409 && id is not null)
         {
-            return (await tasks.GetAsync(id, CancellationToken.None) ?? throw new TaskConflictException($"Task {id} exists and vanished.")).Task;
+            return (await tasks.GetAsync(id, CancellationToken.None) ?? throw new TaskConflictException($"Task {id} exists and vanished.")).Item;
         }
 
         await workflows.StartNewAsync(client, created, runNow ? 1 : 0, CancellationToken.None);
@@ -134,14 +134,14 @@ public sealed class TaskLifecycle(
             return null;
         }
 
-        var task = stored.Task;
+        var task = stored.Item;
         await tasks.AddDependentAsync(taskId, task.Dependencies, cancellationToken);
         var dependencies = await Task.WhenAll(task.Dependencies.Select(id => tasks.GetAsync(id, cancellationToken)));
         string? failed = null;
         var waiting = new List<string>();
         for (var i = 0; i < dependencies.Length; i++)
         {
-            var state = dependencies[i]?.Task.Status;
+            var state = dependencies[i]?.Item.Status;
             if (state is null or TaskState.Failed or TaskState.Cancelled)
             {
                 failed ??= $"Dependency {task.Dependencies[i]} {(state is null ? "was deleted" : state.Value.ToWire())}.";
@@ -169,7 +169,7 @@ public sealed class TaskLifecycle(
             return DispatchResult.Passed(TaskChange.Gone(attempt.Attempt));
         }
 
-        var task = current.Task;
+        var task = current.Item;
         if (task.Status == TaskState.Pending && task.Attempt < attempt.Attempt)
         {
             if (await PreviousAttemptMayRunAsync(task, cancellationToken))
@@ -184,7 +184,7 @@ public sealed class TaskLifecycle(
                 return DispatchResult.Passed(TaskChange.Gone(attempt.Attempt));
             }
 
-            task = queued.Task;
+            task = queued.Item;
         }
 
         if (task.Attempt == attempt.Attempt && task.Status is TaskState.Queued or TaskState.Running)
@@ -214,7 +214,7 @@ public sealed class TaskLifecycle(
             return AttemptCheck.Over(TaskChange.Gone(attempt.Attempt));
         }
 
-        var task = current.Task;
+        var task = current.Item;
         if (task.Attempt == attempt.Attempt && task.Status == TaskState.Queued)
         {
             // An early check finds most queued tasks merely waiting for a free agent: the message is sent again only
@@ -252,7 +252,7 @@ public sealed class TaskLifecycle(
             return TaskChange.Gone(attempt.Attempt);
         }
 
-        return await TimeOutRunningAsync(attempt, current.Task.TimeoutSeconds, cancellationToken);
+        return await TimeOutRunningAsync(attempt, current.Item.TimeoutSeconds, cancellationToken);
     }
 
     /// <summary>Ends the running attempt as timed out; when it ended by itself meanwhile, says how.</summary>
@@ -265,7 +265,7 @@ public sealed class TaskLifecycle(
         catch (TaskConflictException)
         {
             var latest = await tasks.GetAsync(attempt.TaskId, cancellationToken);
-            return latest is null ? TaskChange.Gone(attempt.Attempt) : await ChangeOfAsync(latest.Task, cancellationToken);
+            return latest is null ? TaskChange.Gone(attempt.Attempt) : await ChangeOfAsync(latest.Item, cancellationToken);
         }
     }
 
@@ -318,11 +318,11 @@ public sealed class TaskLifecycle(
 
         if (changed)
         {
-            await events.TaskEventAsync(EventTypes.TaskFailed, stored.Task, cancellationToken);
-            counters.TaskFinished(stored.Task);
+            await events.TaskEventAsync(EventTypes.TaskFailed, stored.Item, cancellationToken);
+            counters.TaskFinished(stored.Item);
         }
 
-        return await ChangeOfAsync(stored.Task, cancellationToken);
+        return await ChangeOfAsync(stored.Item, cancellationToken);
     }
 
     /// <summary>Tells every task that waits for this one that it ended.</summary>
@@ -362,11 +362,11 @@ public sealed class TaskLifecycle(
         {
             await Task.WhenAll(
                 workers.AddTaskAsync(workerId, taskId, cancellationToken),
-                events.TaskEventAsync(EventTypes.TaskStarted, stored.Task, cancellationToken));
+                events.TaskEventAsync(EventTypes.TaskStarted, stored.Item, cancellationToken));
         }
 
-        await workflows.StartedAsync(client, stored.Task, CancellationToken.None);
-        return stored.Task;
+        await workflows.StartedAsync(client, stored.Item, CancellationToken.None);
+        return stored.Item;
     }
 
     /// <summary>
@@ -401,7 +401,7 @@ public sealed class TaskLifecycle(
             return Log(task with { Status = TaskState.Cancelled, Error = "Cancelled by request.", CompletedAt = now, UpdatedAt = now, EndReportedByWorker = false }, LogLevels.Warn, "Cancelled by request.");
         }, cancellationToken) ?? throw new TaskNotFoundException(taskId);
 
-        var task = stored.Task;
+        var task = stored.Item;
         if (task.Status == TaskState.Cancelled)
         {
             await workflows.ChangedAsync(client, task, await ChangeOfAsync(task, cancellationToken), CancellationToken.None);
@@ -443,9 +443,9 @@ public sealed class TaskLifecycle(
                 WorkflowVersion = TaskWorkflowVersions.Current,
             }, LogLevels.Info, "Retry requested; one more attempt granted.");
         }, cancellationToken) ?? throw new TaskNotFoundException(taskId);
-        await workflows.RestartAsync(client, stored.Task, CancellationToken.None);
-        await events.TaskEventAsync(EventTypes.TaskRetrying, stored.Task, CancellationToken.None);
-        return stored.Task;
+        await workflows.RestartAsync(client, stored.Item, CancellationToken.None);
+        await events.TaskEventAsync(EventTypes.TaskRetrying, stored.Item, CancellationToken.None);
+        return stored.Item;
     }
 
     /// <summary>
@@ -460,9 +460,9 @@ public sealed class TaskLifecycle(
         }
 
         var json = checkpoint.GetRawText();
-        if (System.Text.Encoding.UTF8.GetByteCount(json) > TaskDefaults.CheckpointMaxBytes)
+        if (System.Text.Encoding.UTF8.GetByteCount(json) > TaskLimits.CheckpointMaxBytes)
         {
-            throw ApiException.Validation("checkpoint_data", $"must be at most {TaskDefaults.CheckpointMaxBytes / 1024} KiB");
+            throw ApiException.Validation("checkpoint_data", $"must be at most {TaskLimits.CheckpointMaxBytes / 1024} KiB");
         }
 
         var stored = await tasks.UpdateAsync(taskId, task =>
@@ -479,7 +479,7 @@ public sealed class TaskLifecycle(
 
             return task with { CheckpointData = json, UpdatedAt = Now };
         }, cancellationToken) ?? throw new TaskNotFoundException(taskId);
-        return stored.Task;
+        return stored.Item;
     }
 
     /// <summary>
@@ -489,7 +489,7 @@ public sealed class TaskLifecycle(
     public async Task AppendLogsAsync(AttemptRef attempt, string workerId, IReadOnlyList<LogEntry> lines, CancellationToken cancellationToken)
     {
         var stored = await tasks.GetAsync(attempt.TaskId, cancellationToken) ?? throw new TaskNotFoundException(attempt.TaskId);
-        if (stored.Task.Attempt != attempt.Attempt || stored.Task.WorkerId != workerId)
+        if (stored.Item.Attempt != attempt.Attempt || stored.Item.WorkerId != workerId)
         {
             throw new TaskConflictException($"Attempt {attempt.Attempt} on worker {workerId} is not the task's current attempt.");
         }
@@ -542,7 +542,7 @@ public sealed class TaskLifecycle(
                 : Log(task with { Status = TaskState.Failed, Result = outcome.Result, Error = outcome.Error, CompletedAt = now, UpdatedAt = now }, LogLevels.Error, $"Attempt {attempt.Attempt} failed: {outcome.Error} No retries left.");
         }, cancellationToken) ?? throw new TaskNotFoundException(attempt.TaskId);
 
-        var task = stored.Task;
+        var task = stored.Item;
         if (!repeated)
         {
             await events.TaskEventAsync(EventTypeOf(task.Status), task, cancellationToken);
@@ -616,15 +616,15 @@ public sealed class TaskLifecycle(
     /// <summary>Adds a scheduler log line to the row being written (the newest lines are kept).</summary>
     private TaskItem Log(TaskItem task, string level, string message, int? attempt = null)
     {
-        if (message.Length > TaskDefaults.SchedulerLogLineMaxLength)
+        if (message.Length > TaskLimits.SchedulerLogLineMaxLength)
         {
-            message = message[..(TaskDefaults.SchedulerLogLineMaxLength - 3)] + "...";
+            message = message[..(TaskLimits.SchedulerLogLineMaxLength - 3)] + "...";
         }
 
         var line = new LogEntry(Now, level, message, attempt ?? task.Attempt);
-        var lines = task.SchedulerLog.Count < TaskDefaults.SchedulerLogLines
+        var lines = task.SchedulerLog.Count < TaskLimits.SchedulerLogLines
             ? [.. task.SchedulerLog, line]
-            : task.SchedulerLog.Skip(task.SchedulerLog.Count - TaskDefaults.SchedulerLogLines + 1).Append(line).ToArray();
+            : task.SchedulerLog.Skip(task.SchedulerLog.Count - TaskLimits.SchedulerLogLines + 1).Append(line).ToArray();
         return task with { SchedulerLog = lines };
     }
 

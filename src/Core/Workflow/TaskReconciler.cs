@@ -63,9 +63,9 @@ public sealed partial class TaskReconciler(
             var live = await LiveInstancesAsync(client, cancellationToken);
             foreach (var (status, id) in visits)
             {
-                if (NeedsLook(status, live.Contains(id)) && await tasks.GetAsync(id, cancellationToken) is { } stored && stored.Task.Status == status)
+                if (NeedsLook(status, live.Contains(id)) && await tasks.GetAsync(id, cancellationToken) is { } stored && stored.Item.Status == status)
                 {
-                    repaired += await RepairAsync(client, stored.Task, cancellationToken) ? 1 : 0;
+                    repaired += await RepairAsync(client, stored.Item, cancellationToken) ? 1 : 0;
                 }
             }
         }

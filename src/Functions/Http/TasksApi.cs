@@ -19,7 +19,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
     {
         var query = TaskLogQuery.Parse(request.Query);
         var stored = await tasks.GetAsync(id, request.HttpContext.RequestAborted);
-        var (page, meta) = query.Apply(TaskLogQuery.Merge(stored.Task.SchedulerLog, await logs.ReadAllAsync(id, request.HttpContext.RequestAborted)));
+        var (page, meta) = query.Apply(TaskLogQuery.Merge(stored.Item.SchedulerLog, await logs.ReadAllAsync(id, request.HttpContext.RequestAborted)));
         return ApiResults.Ok(page, meta);
     }
 
@@ -42,7 +42,7 @@ public sealed class TasksApi(TaskService tasks, TaskLifecycle lifecycle, TaskWor
         string id)
     {
         var stored = await tasks.GetAsync(id, request.HttpContext.RequestAborted);
-        return ApiResults.Ok(TaskResource.From(stored.Task));
+        return ApiResults.Ok(TaskResource.From(stored.Item));
     }
 
     [Function("CreateTask")]

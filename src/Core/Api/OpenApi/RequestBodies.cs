@@ -32,15 +32,15 @@ public sealed record RequestBody(string Name, string Description, IReadOnlyDicti
 /// <summary>Every request body, by the name an <see cref="ApiOperationAttribute.Body"/> gives.</summary>
 public static class RequestBodies
 {
-    private static readonly JsonObject Name = String(1, TaskDefaults.NameMaxLength, description: "No control characters.");
-    private static readonly JsonObject Description = OrNull(String(maxLength: TaskDefaults.DescriptionMaxLength));
-    private static readonly JsonObject Priority = Integer(TaskDefaults.MinPriority, TaskDefaults.MaxPriority, TaskDefaults.Priority, "10 is the most urgent.");
-    private static readonly JsonObject MaxRetries = Integer(0, TaskDefaults.MaxRetriesLimit, TaskDefaults.MaxRetries);
-    private static readonly JsonObject TimeoutSeconds = Integer(1, TaskDefaults.MaxTimeoutSeconds, TaskDefaults.TimeoutSeconds);
+    private static readonly JsonObject Name = String(1, TaskLimits.NameMaxLength, description: "No control characters.");
+    private static readonly JsonObject Description = OrNull(String(maxLength: TaskLimits.DescriptionMaxLength));
+    private static readonly JsonObject Priority = Integer(TaskLimits.MinPriority, TaskLimits.MaxPriority, TaskDefaults.Priority, "10 is the most urgent.");
+    private static readonly JsonObject MaxRetries = Integer(0, TaskLimits.MaxRetries, TaskDefaults.MaxRetries);
+    private static readonly JsonObject TimeoutSeconds = Integer(1, TaskLimits.MaxTimeoutSeconds, TaskDefaults.TimeoutSeconds);
     private static readonly JsonObject ScheduledAt = OrNull(DateTime("When to run it, at most 366 days ahead; null or absent: now."));
     private static readonly JsonObject Tags = Array(
-        String(1, TaskDefaults.TagMaxLength, description: "Letters, digits, '.', '_', ':' or '-', starting with a letter or digit."), TaskDefaults.MaxTags);
-    private static readonly JsonObject Dependencies = Array(String(description: "A task id."), TaskDefaults.MaxDependencies, "Tasks that must complete first (existing, no cycle).");
+        String(1, TaskLimits.TagMaxLength, description: "Letters, digits, '.', '_', ':' or '-', starting with a letter or digit."), TaskLimits.MaxTags);
+    private static readonly JsonObject Dependencies = Array(String(description: "A task id."), TaskLimits.MaxDependencies, "Tasks that must complete first (existing, no cycle).");
 
     public static RequestBody TaskCreate { get; } = new(
         "TaskCreate",
@@ -49,7 +49,7 @@ public static class RequestBodies
         {
             ["name"] = Name,
             ["description"] = Description,
-            ["command"] = String(1, TaskDefaults.CommandMaxLength, description: "Run with /bin/sh -c by an agent."),
+            ["command"] = String(1, TaskLimits.CommandMaxLength, description: "Run with /bin/sh -c by an agent."),
             ["priority"] = Priority,
             ["max_retries"] = MaxRetries,
             ["scheduled_at"] = ScheduledAt,
