@@ -44,6 +44,49 @@ public class OpenApiDocumentTests(SelfHostFixture fixture) : IClassFixture<SelfH
     }
 
     [Fact]
+    public async Task Every_reference_in_the_document_resolves_from_its_root()
+    {
+        var document = await DocumentAsync();
+        var references = new List<string>();
+        void Collect(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (name, child) in o)
+                    {
+                        if (name == "$ref")
+                        {
+                            references.Add(child!.GetValue<string>());
+                        }
+                        else
+                        {
+                            Collect(child);
+                        }
+                    }
+
+                    break;
+                case JsonArray a:
+                    foreach (var item in a)
+                    {
+                        Collect(item);
+                    }
+
+                    break;
+            }
+        }
+
+        Collect(document);
+        Assert.NotEmpty(references);
+        Assert.All(references, reference =>
+        {
+            Assert.StartsWith("#/components/", reference, StringComparison.Ordinal);
+            var target = reference[2..].Split('/').Aggregate((JsonNode?)document, (at, segment) => at?[segment]);
+            Assert.True(target is not null, $"{reference} points nowhere");
+        });
+    }
+
+    [Fact]
     public async Task Every_http_function_is_described_once_with_its_scope_and_nothing_else_is()
     {
         var document = await DocumentAsync();

@@ -18,31 +18,14 @@ namespace TaskScheduler.Core.Events;
 public sealed partial class EventPublisher(SchedulerStorage storage, IOptions<EventOptions> options, TimeProvider clock, ILogger<EventPublisher> logger)
 {
     public Task TaskEventAsync(string type, TaskItem task, CancellationToken cancellationToken) =>
-        PublishAsync(type, "tasks/" + task.Id, "task", JsonSerializer.SerializeToNode(new
-        {
-            id = task.Id,
-            name = task.Name,
-            status = task.Status.ToWire(),
-            result = task.Result,
-            error = task.Error,
-            retry_count = task.RetryCount,
-            started_at = task.StartedAt,
-            completed_at = task.CompletedAt,
-        }, ApiJson.Options)!, cancellationToken);
+        PublishAsync(type, "tasks/" + task.Id, "task", JsonSerializer.SerializeToNode(TaskEventData.From(task), ApiJson.Options)!, cancellationToken);
 
     public Task WorkerEventAsync(string type, WorkerEntity worker, CancellationToken cancellationToken) =>
         PublishAsync(type, "workers/" + worker.PartitionKey, "worker", JsonSerializer.SerializeToNode(WorkerResource.From(worker), ApiJson.Options)!, cancellationToken);
 
     /// <summary><c>schedule.fired</c> (a firing made <paramref name="taskId"/>) or <c>schedule.failed</c> (it could not: <paramref name="error"/>).</summary>
     public Task ScheduleEventAsync(string type, Schedules.ScheduleItem schedule, DateTimeOffset fireAt, string? taskId, string? error, CancellationToken cancellationToken) =>
-        PublishAsync(type, "schedules/" + schedule.Id, "schedule", JsonSerializer.SerializeToNode(new
-        {
-            id = schedule.Id,
-            name = schedule.Name,
-            fire_at = fireAt,
-            task_id = taskId,
-            error,
-        }, ApiJson.Options)!, cancellationToken);
+        PublishAsync(type, "schedules/" + schedule.Id, "schedule", JsonSerializer.SerializeToNode(new ScheduleEventData(schedule.Id, schedule.Name, fireAt, taskId, error), ApiJson.Options)!, cancellationToken);
 
     private async Task PublishAsync(string type, string subject, string member, JsonNode body, CancellationToken cancellationToken)
     {

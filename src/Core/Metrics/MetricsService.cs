@@ -27,7 +27,7 @@ public sealed class MetricsService(MetricsStore store, TimeProvider clock)
         ["month"] = "month",
     };
 
-    public async Task<(object Data, object Meta)> GetAsync(IEnumerable<KeyValuePair<string, StringValues>> query, CancellationToken cancellationToken)
+    public async Task<(MetricSeries Data, MetricsWindow Meta)> GetAsync(IEnumerable<KeyValuePair<string, StringValues>> query, CancellationToken cancellationToken)
     {
         var parameters = QueryParameters.Parse(query, Allowed);
         var period = parameters.GetChoice("period", "hour", Periods);
@@ -36,19 +36,13 @@ public sealed class MetricsService(MetricsStore store, TimeProvider clock)
         var starts = BucketStarts(period, now);
         var buckets = await ReadBucketsAsync(period, starts, now, cancellationToken);
 
-        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        var data = new MetricSeries();
         foreach (var series in wanted)
         {
             data[series] = starts.Select((start, i) => new MetricPoint(new DateTimeOffset(start, TimeSpan.Zero), Value(series, buckets[i]))).ToList();
         }
 
-        var meta = new
-        {
-            period,
-            start_time = new DateTimeOffset(starts[0], TimeSpan.Zero),
-            end_time = new DateTimeOffset(starts[^1], TimeSpan.Zero),
-        };
-        return (data, meta);
+        return (data, new MetricsWindow(period, new DateTimeOffset(starts[0], TimeSpan.Zero), new DateTimeOffset(starts[^1], TimeSpan.Zero)));
     }
 
     /// <summary>Today's (UTC) finished counts, for the status page.</summary>

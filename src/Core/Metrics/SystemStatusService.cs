@@ -18,7 +18,7 @@ public sealed class SystemStatusService(SchedulerStorage storage, TaskIndex inde
 {
     private static readonly DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
 
-    public async Task<object> GetAsync(DurableTaskClient durable, CancellationToken cancellationToken)
+    public async Task<SystemStatus> GetAsync(DurableTaskClient durable, CancellationToken cancellationToken)
     {
         var database = Probe(async () =>
         {
@@ -37,45 +37,30 @@ public sealed class SystemStatusService(SchedulerStorage storage, TaskIndex inde
         await Task.WhenAll(database, queues, scheduler);
 
         var workerCounts = await byStatus;
-        var components = new
-        {
-            api_server = new { status = "healthy", instance_count = 1, instance = Environment.MachineName },
-            scheduler = Component(await scheduler, new { task_hub = "durable", instance_count = 1 }),
-            workers = new
-            {
-                status = workerCounts.GetValueOrDefault(WorkerStatus.Active) + workerCounts.GetValueOrDefault(WorkerStatus.Idle) > 0 ? "healthy" : "degraded",
-                active_count = workerCounts.GetValueOrDefault(WorkerStatus.Active),
-                idle_count = workerCounts.GetValueOrDefault(WorkerStatus.Idle),
-                offline_count = workerCounts.GetValueOrDefault(WorkerStatus.Offline),
-            },
-            database = Component(await database, new { }),
-            queues = Component(await queues, new { }),
-        };
+        var active = workerCounts.GetValueOrDefault(WorkerStatus.Active);
+        var idle = workerCounts.GetValueOrDefault(WorkerStatus.Idle);
+        var components = new SystemStatus.ComponentSet(
+            new SystemStatus.ApiServer(SystemStatus.Healthy, 1, Environment.MachineName),
+            Component(await scheduler, new Dictionary<string, object> { ["task_hub"] = "durable", ["instance_count"] = 1 }),
+            new SystemStatus.WorkerCounts(active + idle > 0 ? SystemStatus.Healthy : SystemStatus.Degraded, active, idle, workerCounts.GetValueOrDefault(WorkerStatus.Offline)),
+            Component(await database, new Dictionary<string, object>()),
+            Component(await queues, new Dictionary<string, object>()));
         var healthy = new[] { await database, await queues, await scheduler }.All(p => p.Error is null);
         var taskCounts = await counts;
         var finished = await today;
         var queueDepths = (await queues).Error is null ? depths.Select(d => d.Result).ToArray() : [0L, 0L, 0L];
-        return new
-        {
-            status = healthy ? "healthy" : "unhealthy",
-            version = typeof(SystemStatusService).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
-            uptime = (long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds,
+        return new SystemStatus(
+            healthy ? SystemStatus.Healthy : SystemStatus.Unhealthy,
+            typeof(SystemStatusService).Assembly.GetName().Version?.ToString(3) ?? "1.0.0",
+            (long)(DateTimeOffset.UtcNow - StartedAt).TotalSeconds,
             components,
-            task_stats = new
-            {
-                pending = taskCounts[0],
-                queued = taskCounts[1],
-                running = taskCounts[2],
-                completed_today = finished.Completed,
-                failed_today = finished.Failed,
-            },
-            queue_depths = new { high_priority = queueDepths[0], normal_priority = queueDepths[1], low_priority = queueDepths[2] },
-        };
+            new SystemStatus.TaskCounts(taskCounts[0], taskCounts[1], taskCounts[2], finished.Completed, finished.Failed),
+            new SystemStatus.QueueCounts(queueDepths[0], queueDepths[1], queueDepths[2]));
     }
 
-    private static object Component(ProbeResult probe, object extra) => probe.Error is null
-        ? new { status = "healthy", latency_ms = probe.Milliseconds, details = extra }
-        : new { status = "unhealthy", latency_ms = probe.Milliseconds, details = (object)new { error = probe.Error } };
+    private static SystemStatus.Probed Component(ProbeResult probe, Dictionary<string, object> details) => probe.Error is null
+        ? new SystemStatus.Probed(SystemStatus.Healthy, probe.Milliseconds, details)
+        : new SystemStatus.Probed(SystemStatus.Unhealthy, probe.Milliseconds, new Dictionary<string, object> { ["error"] = probe.Error });
 
     private async Task<Dictionary<string, long>> WorkersByStatusAsync(CancellationToken cancellationToken)
     {

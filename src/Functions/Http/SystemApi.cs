@@ -8,7 +8,7 @@ public sealed class SystemApi(SystemStatusService status, MetricsService metrics
 {
     [Function("GetSystemStatus")]
     [RequiresScope(Scopes.TasksRead)]
-    [ApiOperation("The health of each component and today's counts.")]
+    [ApiOperation("The health of each component and today's counts.", Reply = typeof(SystemStatus))]
     public async Task<IActionResult> StatusAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "system/status")] HttpRequest request,
         [DurableClient] DurableTaskClient client)
@@ -19,7 +19,7 @@ public sealed class SystemApi(SystemStatusService status, MetricsService metrics
 
     [Function("GetSystemMetrics")]
     [RequiresScope(Scopes.TasksRead)]
-    [ApiOperation("Completion rate, error rate and average execution time per bucket.", Query = ["period", "metrics"])]
+    [ApiOperation("Completion rate, error rate and average execution time per bucket.", Reply = typeof(MetricSeries), Meta = typeof(MetricsWindow), Query = ["period", "metrics"])]
     public async Task<IActionResult> MetricsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "system/metrics")] HttpRequest request)
     {

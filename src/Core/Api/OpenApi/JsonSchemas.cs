@@ -52,7 +52,55 @@ public static class JsonSchemas
     /// The schema of a record as <paramref name="options"/> serialize it, through System.Text.Json's own exporter, so
     /// it is the shape the serializer writes and reads.
     /// </summary>
-    public static JsonObject Of(Type type, JsonSerializerOptions options) => (JsonObject)options.GetJsonSchemaAsNode(type, ExporterOptions);
+    public static JsonObject Of(Type type, JsonSerializerOptions options)
+    {
+        var schema = (JsonObject)options.GetJsonSchemaAsNode(type, ExporterOptions);
+        return (JsonObject)Inline(schema, schema, depth: 0);
+    }
+
+    /// <summary>
+    /// The exporter writes a type met twice as a <c>$ref</c> to its first place, a pointer from the type's own root
+    /// (<c>#/properties/...</c>). Placed under <c>components/schemas</c> that pointer would point into the document's
+    /// root instead, so each is replaced by a copy of what it points to (our replies hold no recursive type).
+    /// </summary>
+    private static JsonNode Inline(JsonNode node, JsonObject root, int depth)
+    {
+        if (depth > 32)
+        {
+            throw new InvalidOperationException("A reply type is recursive: its schema cannot be inlined.");
+        }
+
+        switch (node)
+        {
+            case JsonObject { Count: 1 } reference when reference["$ref"]?.GetValue<string>() is { } pointer && pointer.StartsWith('#'):
+                var target = pointer[1..].Split('/', StringSplitOptions.RemoveEmptyEntries)
+                    .Aggregate((JsonNode?)root, (at, segment) => at?[segment.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)])
+                    ?? throw new InvalidOperationException($"The schema's reference {pointer} points nowhere.");
+                return Inline(target.DeepClone(), root, depth + 1);
+            case JsonObject schema:
+                foreach (var (name, child) in schema.ToList())
+                {
+                    if (child is not null && Inline(child, root, depth + 1) is var inlined && !ReferenceEquals(inlined, child))
+                    {
+                        schema[name] = inlined;
+                    }
+                }
+
+                return schema;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (array[i] is { } item && Inline(item, root, depth + 1) is var inlined && !ReferenceEquals(inlined, item))
+                    {
+                        array[i] = inlined;
+                    }
+                }
+
+                return array;
+            default:
+                return node;
+        }
+    }
 
     private static readonly JsonSchemaExporterOptions ExporterOptions = new()
     {

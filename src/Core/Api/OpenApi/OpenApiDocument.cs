@@ -297,7 +297,7 @@ public static partial class OpenApiDocument
                 properties["meta"] = RefTo(metaType);
             }
 
-            var name = (reply?.Name ?? "Object") + (list ? "Page" : "Reply");
+            var name = (reply?.Name ?? "Object") + (list ? "Page" : meta is null ? "Reply" : "With" + meta.Name);
             Add(name, new JsonObject { ["type"] = "object", ["properties"] = properties, ["required"] = new JsonArray("data") });
             return Ref(name);
         }
