@@ -20,8 +20,8 @@ public sealed partial class EventPublisher(SchedulerStorage storage, IOptions<Ev
     public Task TaskEventAsync(string type, TaskItem task, CancellationToken cancellationToken) =>
         PublishAsync(type, "tasks/" + task.Id, "task", JsonSerializer.SerializeToNode(TaskEventData.From(task), ApiJson.Options)!, cancellationToken);
 
-    public Task WorkerEventAsync(string type, WorkerEntity worker, CancellationToken cancellationToken) =>
-        PublishAsync(type, "workers/" + worker.PartitionKey, "worker", JsonSerializer.SerializeToNode(WorkerResource.From(worker), ApiJson.Options)!, cancellationToken);
+    public Task WorkerEventAsync(string type, Worker worker, CancellationToken cancellationToken) =>
+        PublishAsync(type, "workers/" + worker.Id, "worker", JsonSerializer.SerializeToNode(WorkerResource.From(worker), ApiJson.Options)!, cancellationToken);
 
     /// <summary><c>schedule.fired</c> (a firing made <paramref name="taskId"/>) or <c>schedule.failed</c> (it could not: <paramref name="error"/>).</summary>
     public Task ScheduleEventAsync(string type, Schedules.ScheduleItem schedule, DateTimeOffset fireAt, string? taskId, string? error, CancellationToken cancellationToken) =>

@@ -80,11 +80,10 @@ public sealed partial class TaskCounters(
             {
                 try
                 {
-                    await workers.UpdateAsync(pair.Key, worker =>
+                    await workers.UpdateAsync(pair.Key, worker => worker with
                     {
-                        worker.TasksCompleted += pair.Value.Completed;
-                        worker.TasksFailed += pair.Value.Failed;
-                        return true;
+                        TasksCompleted = worker.TasksCompleted + pair.Value.Completed,
+                        TasksFailed = worker.TasksFailed + pair.Value.Failed,
                     }, cancellationToken);
                 }
                 catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException)

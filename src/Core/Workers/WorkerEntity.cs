@@ -1,9 +1,10 @@
+using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 
 namespace TaskScheduler.Core.Workers;
 
-/// <summary>A worker agent's row in the <c>workers</c> table: PartitionKey = worker id.</summary>
+/// <summary>A <see cref="Worker"/>'s row in the <c>workers</c> table: PartitionKey = worker id.</summary>
 public sealed class WorkerEntity : ITableEntity
 {
     public const string WorkerRowKey = "worker";
@@ -32,4 +33,40 @@ public sealed class WorkerEntity : ITableEntity
     public double CpuUsage { get; set; }
     public double MemoryUsage { get; set; }
     public double DiskUsage { get; set; }
+
+    public static WorkerEntity From(Worker worker) => new()
+    {
+        PartitionKey = worker.Id,
+        Hostname = worker.Hostname,
+        Status = worker.Status,
+        Version = worker.Version,
+        Tags = JsonSerializer.Serialize(worker.Tags),
+        Concurrency = worker.Concurrency,
+        TasksCompleted = worker.TasksCompleted,
+        TasksFailed = worker.TasksFailed,
+        CurrentTaskIds = JsonSerializer.Serialize(worker.CurrentTaskIds),
+        LastHeartbeat = worker.LastHeartbeat,
+        RegisteredAt = worker.RegisteredAt,
+        CpuUsage = worker.CpuUsage,
+        MemoryUsage = worker.MemoryUsage,
+        DiskUsage = worker.DiskUsage,
+    };
+
+    public Worker ToWorker() => new()
+    {
+        Id = PartitionKey,
+        Hostname = Hostname,
+        Status = Status,
+        Version = Version,
+        Tags = JsonSerializer.Deserialize<string[]>(Tags) ?? [],
+        Concurrency = Concurrency,
+        TasksCompleted = TasksCompleted,
+        TasksFailed = TasksFailed,
+        CurrentTaskIds = JsonSerializer.Deserialize<string[]>(CurrentTaskIds) ?? [],
+        LastHeartbeat = LastHeartbeat,
+        RegisteredAt = RegisteredAt,
+        CpuUsage = CpuUsage,
+        MemoryUsage = MemoryUsage,
+        DiskUsage = DiskUsage,
+    };
 }

@@ -18,13 +18,13 @@ public sealed class WorkerQueries(WorkerRepository workers, TaskRepository tasks
     {
         var status = query.GetString("status") is null ? null : query.GetChoice("status", WorkerStatus.Active, Statuses);
         var page = PageRequest.From(query);
-        var all = new List<WorkerEntity>();
+        var all = new List<Worker>();
         await foreach (var worker in workers.QueryAsync(status, cancellationToken))
         {
             all.Add(worker);
         }
 
-        var items = all.OrderByDescending(w => w.RegisteredAt).ThenBy(w => w.PartitionKey, StringComparer.Ordinal)
+        var items = all.OrderByDescending(w => w.RegisteredAt).ThenBy(w => w.Id, StringComparer.Ordinal)
             .Skip(page.Skip).Take(page.Limit).Select(WorkerResource.From).ToList();
         return (items, page.Meta(all.Count));
     }
@@ -32,7 +32,7 @@ public sealed class WorkerQueries(WorkerRepository workers, TaskRepository tasks
     public static QueryParameters ParseList(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> query) =>
         QueryParameters.Parse(query, ListParameters);
 
-    public async Task<WorkerEntity> GetAsync(string id, CancellationToken cancellationToken) =>
+    public async Task<Worker> GetAsync(string id, CancellationToken cancellationToken) =>
         (WorkerService.IsValidId(id) ? await workers.GetAsync(id, cancellationToken) : null)
         ?? throw ApiException.NotFound($"Worker '{(id.Length > 64 ? id[..64] : id)}' was not found.");
 

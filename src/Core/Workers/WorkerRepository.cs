@@ -28,30 +28,39 @@ public sealed class WorkerRepository(SchedulerStorage storage)
         return ids;
     }
 
-    public async Task<WorkerEntity?> GetAsync(string id, CancellationToken cancellationToken)
-    {
-        var response = await _table.GetEntityIfExistsAsync<WorkerEntity>(id, WorkerEntity.WorkerRowKey, cancellationToken: cancellationToken);
-        return response.HasValue ? response.Value : null;
-    }
+    public async Task<Worker?> GetAsync(string id, CancellationToken cancellationToken) =>
+        (await GetEntityAsync(id, cancellationToken))?.ToWorker();
 
-    public async Task UpsertAsync(WorkerEntity worker, CancellationToken cancellationToken) =>
-        await _table.UpsertEntityAsync(worker, TableUpdateMode.Replace, cancellationToken);
+    /// <summary>Replaces the row whatever it holds: a registration is the agent's own new description of itself.</summary>
+    public async Task UpsertAsync(Worker worker, CancellationToken cancellationToken) =>
+        await _table.UpsertEntityAsync(WorkerEntity.From(worker), TableUpdateMode.Replace, cancellationToken);
 
-    /// <summary>Applies <paramref name="change"/> to the latest row until the write wins; false if there is no such worker.</summary>
-    public async Task<WorkerEntity?> UpdateAsync(string id, Func<WorkerEntity, bool> change, CancellationToken cancellationToken)
+    /// <summary>
+    /// Read, change, write under the row's ETag; on a lost race, read again and re-decide. <paramref name="change"/>
+    /// sees the latest state each time; returning the same instance means "nothing to do". Null if there is no such
+    /// worker, else the worker as written (or as read, when there was nothing to do).
+    /// </summary>
+    public async Task<Worker?> UpdateAsync(string id, Func<Worker, Worker> change, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var worker = await GetAsync(id, cancellationToken);
-            if (worker is null || !change(worker))
+            var row = await GetEntityAsync(id, cancellationToken);
+            if (row is null)
             {
-                return worker;
+                return null;
+            }
+
+            var current = row.ToWorker();
+            var updated = change(current);
+            if (ReferenceEquals(updated, current))
+            {
+                return current;
             }
 
             try
             {
-                await _table.UpdateEntityAsync(worker, worker.ETag, TableUpdateMode.Replace, cancellationToken);
-                return worker;
+                await _table.UpdateEntityAsync(WorkerEntity.From(updated), row.ETag, TableUpdateMode.Replace, cancellationToken);
+                return updated;
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < MaxUpdateAttempts)
             {
@@ -60,13 +69,27 @@ public sealed class WorkerRepository(SchedulerStorage storage)
     }
 
     /// <summary>Workers that are not offline and whose last heartbeat is older than <paramref name="cutoff"/>.</summary>
-    public IAsyncEnumerable<WorkerEntity> FindSilentAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
-        _table.QueryAsync<WorkerEntity>(
+    public IAsyncEnumerable<Worker> FindSilentAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        ToWorkers(_table.QueryAsync<WorkerEntity>(
             TableClient.CreateQueryFilter($"Status ne {WorkerStatus.Offline} and LastHeartbeat lt {cutoff}"),
-            cancellationToken: cancellationToken);
+            cancellationToken: cancellationToken));
 
-    public IAsyncEnumerable<WorkerEntity> QueryAsync(string? status, CancellationToken cancellationToken) =>
-        _table.QueryAsync<WorkerEntity>(
+    public IAsyncEnumerable<Worker> QueryAsync(string? status, CancellationToken cancellationToken) =>
+        ToWorkers(_table.QueryAsync<WorkerEntity>(
             status is null ? null : TableClient.CreateQueryFilter($"Status eq {status}"),
-            cancellationToken: cancellationToken);
+            cancellationToken: cancellationToken));
+
+    private static async IAsyncEnumerable<Worker> ToWorkers(AsyncPageable<WorkerEntity> rows)
+    {
+        await foreach (var row in rows)
+        {
+            yield return row.ToWorker();
+        }
+    }
+
+    private async Task<WorkerEntity?> GetEntityAsync(string id, CancellationToken cancellationToken)
+    {
+        var response = await _table.GetEntityIfExistsAsync<WorkerEntity>(id, WorkerEntity.WorkerRowKey, cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
+    }
 }

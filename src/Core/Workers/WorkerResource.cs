@@ -1,4 +1,3 @@
-using System.Text.Json;
 using TaskScheduler.AgentProtocol;
 
 namespace TaskScheduler.Core.Workers;
@@ -16,8 +15,8 @@ public record WorkerResource(
     string Version,
     IReadOnlyList<string> Tags)
 {
-    public static WorkerResource From(WorkerEntity worker) => new(
-        worker.PartitionKey,
+    public static WorkerResource From(Worker worker) => new(
+        worker.Id,
         worker.Hostname,
         worker.Status,
         worker.TasksCompleted,
@@ -26,10 +25,11 @@ public record WorkerResource(
         worker.LastHeartbeat,
         worker.RegisteredAt,
         worker.Version,
-        JsonSerializer.Deserialize<string[]>(worker.Tags) ?? []);
+        worker.Tags);
 
-    public static IReadOnlyList<string> CurrentTaskIdsOf(WorkerEntity worker) =>
-        worker.Status == WorkerStatus.Offline ? [] : JsonSerializer.Deserialize<string[]>(worker.CurrentTaskIds) ?? [];
+    /// <summary>The tasks the worker runs: those of its last heartbeat, none once it is offline.</summary>
+    public static IReadOnlyList<string> CurrentTaskIdsOf(Worker worker) =>
+        worker.Status == WorkerStatus.Offline ? [] : worker.CurrentTaskIds;
 }
 
 /// <summary>A worker as <c>GET /workers/{id}</c> shows it: the list's fields, with its current task ids and resource usage.</summary>
@@ -46,7 +46,7 @@ public sealed record WorkerDetailResource : WorkerResource
 
     public WorkerResources Resources { get; }
 
-    public static new WorkerDetailResource From(WorkerEntity worker) => new(
+    public static new WorkerDetailResource From(Worker worker) => new(
         WorkerResource.From(worker),
         CurrentTaskIdsOf(worker),
         new WorkerResources(worker.CpuUsage, worker.MemoryUsage, worker.DiskUsage));

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using TaskScheduler.AgentProtocol;
@@ -25,7 +24,7 @@ public sealed partial class WorkerService(WorkerRepository workers, TaskReposito
     public static bool IsValidId(string? id) => id is not null && WorkerIdPattern().IsMatch(id);
 
     /// <summary>Registers (or re-registers) a worker from a registration <see cref="AgentRequests.ParseRegistration"/> checked.</summary>
-    public async Task<WorkerEntity> RegisterAsync(WorkerRegistration registration, CancellationToken cancellationToken)
+    public async Task<Worker> RegisterAsync(WorkerRegistration registration, CancellationToken cancellationToken)
     {
         var id = registration.Id ?? "worker-" + Guid.CreateVersion7().ToString("N");
         var hostname = registration.Hostname ?? "unknown";
@@ -34,12 +33,12 @@ public sealed partial class WorkerService(WorkerRepository workers, TaskReposito
         var concurrency = registration.Concurrency ?? 1;
         var now = clock.GetUtcNow();
         var previous = await workers.GetAsync(id, cancellationToken);
-        var worker = new WorkerEntity
+        var worker = new Worker
         {
-            PartitionKey = id,
+            Id = id,
             Hostname = hostname,
             Version = version,
-            Tags = JsonSerializer.Serialize(tags),
+            Tags = tags,
             Concurrency = concurrency,
             Status = WorkerStatus.Idle,
             LastHeartbeat = now,
@@ -59,20 +58,19 @@ public sealed partial class WorkerService(WorkerRepository workers, TaskReposito
     public async Task<HeartbeatReply> HeartbeatAsync(string workerId, IReadOnlyList<RunningAttempt> running, WorkerResources resources, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var worker = await workers.UpdateAsync(workerId, worker =>
+        var worker = await workers.UpdateAsync(workerId, worker => worker with
         {
-            worker.LastHeartbeat = now;
-            worker.Status = running.Count > 0 ? WorkerStatus.Active : WorkerStatus.Idle;
-            worker.CurrentTaskIds = JsonSerializer.Serialize(running.Select(r => r.TaskId).Distinct(StringComparer.Ordinal));
-            worker.CpuUsage = resources.CpuUsage ?? 0;
-            worker.MemoryUsage = resources.MemoryUsage ?? 0;
-            worker.DiskUsage = resources.DiskUsage ?? 0;
-            return true;
+            LastHeartbeat = now,
+            Status = running.Count > 0 ? WorkerStatus.Active : WorkerStatus.Idle,
+            CurrentTaskIds = running.Select(r => r.TaskId).Distinct(StringComparer.Ordinal).ToList(),
+            CpuUsage = resources.CpuUsage ?? 0,
+            MemoryUsage = resources.MemoryUsage ?? 0,
+            DiskUsage = resources.DiskUsage ?? 0,
         }, cancellationToken) ?? throw ApiException.NotFound($"Worker '{workerId}' is not registered; register again.");
 
         var current = await Task.WhenAll(running.Select(r => TaskIds.IsValid(r.TaskId) ? tasks.GetAsync(r.TaskId, cancellationToken) : Task.FromResult<StoredTask?>(null)));
         var kill = running
-            .Where((r, i) => current[i] is not { Item: { Status: TaskState.Running } t } || t.Attempt != r.Attempt || t.WorkerId != worker.PartitionKey)
+            .Where((r, i) => current[i] is not { Item: { Status: TaskState.Running } t } || t.Attempt != r.Attempt || t.WorkerId != worker.Id)
             .ToList();
         return new HeartbeatReply(kill, HeartbeatIntervalSeconds, LeaseSeconds);
     }

@@ -31,7 +31,7 @@ public sealed partial class WorkerMonitor(
     public async Task<int> SweepAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
         var cutoff = clock.GetUtcNow().AddSeconds(-options.Value.WorkerOfflineAfterSeconds);
-        var silent = new List<WorkerEntity>();
+        var silent = new List<Worker>();
         await foreach (var worker in workers.FindSilentAsync(cutoff, cancellationToken))
         {
             silent.Add(worker);
@@ -40,28 +40,23 @@ public sealed partial class WorkerMonitor(
         foreach (var worker in silent)
         {
             var marked = false;
-            var updated = await workers.UpdateAsync(worker.PartitionKey, w =>
+            var updated = await workers.UpdateAsync(worker.Id, w =>
             {
                 marked = w.Status != WorkerStatus.Offline && w.LastHeartbeat < cutoff;
-                if (marked)
-                {
-                    w.Status = WorkerStatus.Offline;
-                }
-
-                return marked;
+                return marked ? w with { Status = WorkerStatus.Offline } : w;
             }, cancellationToken);
             if (marked && updated is not null)
             {
-                LogWorkerOffline(logger, worker.PartitionKey, worker.LastHeartbeat);
+                LogWorkerOffline(logger, worker.Id, worker.LastHeartbeat);
                 await events.WorkerEventAsync(EventTypes.WorkerOffline, updated, cancellationToken);
             }
         }
 
         var lost = 0;
-        var known = new Dictionary<string, WorkerEntity?>(StringComparer.Ordinal);
+        var known = new Dictionary<string, Worker?>(StringComparer.Ordinal);
         await foreach (var attempt in AttemptKeysAsync(cancellationToken))
         {
-            WorkerEntity? worker = null;
+            Worker? worker = null;
             if (attempt.WorkerId is not null && !known.TryGetValue(attempt.WorkerId, out worker))
             {
                 worker = known[attempt.WorkerId] = await workers.GetAsync(attempt.WorkerId, cancellationToken);
@@ -72,7 +67,7 @@ public sealed partial class WorkerMonitor(
             var outcome = (worker is null && attempt.StartedAt < cutoff) || worker?.Status == WorkerStatus.Offline
                 ? AttemptOutcome.WorkerLost(attempt.WorkerId ?? "unknown")
                 : worker is null ? null
-                : Abandoned(attempt, worker) ? AttemptOutcome.Abandoned(worker.PartitionKey) : null;
+                : Abandoned(attempt, worker) ? AttemptOutcome.Abandoned(worker.Id) : null;
             if (outcome is null)
             {
                 continue;
@@ -133,7 +128,7 @@ public sealed partial class WorkerMonitor(
     /// A live worker that has heart-beaten twice since it claimed the attempt without reporting it no longer runs
     /// it (its report of the end was lost, or it restarted under the same id): the attempt is over.
     /// </summary>
-    private bool Abandoned(AttemptKey attempt, WorkerEntity worker)
+    private bool Abandoned(AttemptKey attempt, Worker worker)
     {
         var twoBeats = TimeSpan.FromSeconds(2 * options.Value.HeartbeatIntervalSeconds);
         return worker.LastHeartbeat > attempt.StartedAt + twoBeats
