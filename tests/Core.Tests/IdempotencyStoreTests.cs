@@ -1,6 +1,3 @@
-using Azure.Data.Tables;
-using Azure.Storage.Queues;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using TaskScheduler.Core.Api;
 using TaskScheduler.Core.Storage;
@@ -69,11 +66,7 @@ public class IdempotencyStoreTests
 
     private static async Task<IdempotencyStore> StoreAsync(TimeProvider clock)
     {
-        var storage = new SchedulerStorage(
-            new TableServiceClient(TestStorage.ConnectionString),
-            new QueueServiceClient(TestStorage.ConnectionString),
-            Options.Create(new StorageOptions { StoragePrefix = TestStorage.NewPrefix() }));
-        await storage.EnsureCreatedAsync(CancellationToken.None);
+        var storage = await TestStorage.NewSchedulerStorageAsync();
         return new IdempotencyStore(storage, clock);
     }
 }

@@ -1,6 +1,3 @@
-using Azure.Data.Tables;
-using Azure.Storage.Queues;
-using Microsoft.Extensions.Options;
 using TaskScheduler.AgentProtocol;
 using TaskScheduler.Core.Logs;
 using TaskScheduler.Core.Storage;
@@ -14,11 +11,7 @@ public class TaskLogStoreTests
     [Fact]
     public async Task A_task_log_keeps_its_first_lines_up_to_the_bound_then_says_so_once()
     {
-        var storage = new SchedulerStorage(
-            new TableServiceClient(TestStorage.ConnectionString),
-            new QueueServiceClient(TestStorage.ConnectionString),
-            Options.Create(new StorageOptions { StoragePrefix = TestStorage.NewPrefix() }));
-        await storage.EnsureCreatedAsync(CancellationToken.None);
+        var storage = await TestStorage.NewSchedulerStorageAsync();
         var store = new TaskLogStore(storage, TimeProvider.System);
         var at = DateTimeOffset.UtcNow;
         List<LogEntry> Batch(int from, int count) => Enumerable.Range(from, count).Select(i => new LogEntry(at, LogLevels.Info, $"line {i} \"quoted\" +/", 1)).ToList();

@@ -1,6 +1,4 @@
 using Azure.Data.Tables;
-using Azure.Storage.Queues;
-using Microsoft.Extensions.Options;
 using TaskScheduler.Core.Storage;
 using TaskScheduler.Core.Workers;
 using TaskScheduler.TestSupport;
@@ -15,11 +13,7 @@ public class WorkerRepositoryTests
 
     private static async Task<(WorkerRepository Repository, TableClient Table)> NewRepositoryAsync()
     {
-        var storage = new SchedulerStorage(
-            new TableServiceClient(TestStorage.ConnectionString),
-            new QueueServiceClient(TestStorage.ConnectionString),
-            Options.Create(new StorageOptions { StoragePrefix = TestStorage.NewPrefix() }));
-        await storage.EnsureCreatedAsync(CancellationToken.None);
+        var storage = await TestStorage.NewSchedulerStorageAsync();
         return (new WorkerRepository(storage), storage.Table(TableNames.Workers));
     }
 

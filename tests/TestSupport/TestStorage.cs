@@ -1,4 +1,7 @@
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
+using TaskScheduler.Core.Storage;
 
 namespace TaskScheduler.TestSupport;
 
@@ -16,6 +19,17 @@ public static class TestStorage
 
     /// <summary>A fresh prefix (lower-case letters and digits, as table and queue names need).</summary>
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>The scheduler's storage on this Azurite under a fresh prefix, its tables and queues created.</summary>
+    public static async Task<SchedulerStorage> NewSchedulerStorageAsync()
+    {
+        var storage = new SchedulerStorage(
+            new TableServiceClient(ConnectionString),
+            new QueueServiceClient(ConnectionString),
+            Options.Create(new StorageOptions { StoragePrefix = NewPrefix() }));
+        await storage.EnsureCreatedAsync(CancellationToken.None);
+        return storage;
+    }
 
     private static string Resolve()
     {
